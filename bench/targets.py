@@ -1,0 +1,63 @@
+"""What `make bench` measures. Add a page or an endpoint here: one line each.
+
+`path` is formatted with the bench context that `generate_data --context-out` writes:
+{partnership} (slug), {partnership_id}, {decision_id}, {agreement_id}, {organisation} (slug),
+{search}. `auth=False` requests go without the session cookie. `optional=True` targets are
+skipped with a note when the server answers 404 (a page not built yet in this checkout).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    auth: bool = True
+    optional: bool = False
+    description: str = ""
+
+    def url_path(self, context: dict) -> str:
+        return self.path.format(**context)
+
+
+FLOOR = "floor"
+
+TARGETS: list[Target] = [
+    Target(FLOOR, "/bench/empty", description="empty view, full middleware: the framework floor"),
+    Target("home", "/dashboard/", description="the signed-in home (/ redirects here)"),
+    Target("home-anon", "/", auth=False, description="the public home page"),
+    Target("org-search", "/organisations/?q={search}", description="organisation directory, searched"),
+    Target("partnership", "/partnerships/{partnership}/", description="partnership page (12 partners)"),
+    Target("map-data", "/network-map.json?partnership={partnership}", description="network map data"),
+    Target("decision", "/partnerships/{partnership}/decisions/{decision_id}/", description="decision page"),
+    Target("decisions", "/partnerships/{partnership}/decisions/", description="decision list (60)"),
+    Target("activity", "/partnerships/{partnership}/activity/", description="partnership activity (audit)"),
+    Target("p-agreements", "/partnerships/{partnership}/agreements/", optional=True,
+           description="the partnership's agreements (40)"),
+    Target("agreements", "/agreements/", optional=True, description="agreement list, everything visible"),
+    Target("agreement", "/agreements/{agreement_id}/", optional=True,
+           description="agreement page: 80 clauses, 160 comments"),
+    Target("redline", "/agreements/{agreement_id}/redline/?from=1&to=2", optional=True,
+           description="redline between versions 1 and 2"),
+    Target("api-orgs", "/api/v1/organisations", description="API: organisations"),
+    Target("api-partnerships", "/api/v1/partnerships", description="API: partnerships"),
+    Target("api-decisions", "/api/v1/partnerships/{partnership}/decisions", description="API: decisions"),
+    Target("api-audit", "/api/v1/audit-events", description="API: audit events"),
+    Target("api-agreements", "/api/v1/agreements", optional=True, description="API: agreements"),
+]
+
+
+def select(names: str | None) -> list[Target]:
+    """The targets named (comma-separated), always with the floor first."""
+    if not names:
+        return list(TARGETS)
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    known = {t.name: t for t in TARGETS}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise SystemExit(f"Unknown target(s): {', '.join(unknown)}. Known: {', '.join(known)}")
+    chosen = [known[FLOOR]] + [known[n] for n in wanted if n != FLOOR]
+    return chosen

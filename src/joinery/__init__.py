@@ -1,0 +1,1 @@
+"""Joinery: negotiated governance and co-produced public services."""

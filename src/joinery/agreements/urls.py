@@ -1,0 +1,41 @@
+from django.urls import path
+
+from . import views
+
+app_name = "agreements"
+urlpatterns = [
+    path("partnerships/<slug:slug>/agreements/", views.partnership_agreements, name="partnership_list"),
+    path("partnerships/<slug:slug>/agreements/new/", views.create, name="create"),
+    path("partnerships/<slug:slug>/agreements/reviews.ics", views.reviews_ics, name="reviews_ics"),
+    path("agreements/", views.find, name="find"),
+    path("agreements/verify/", views.verify, name="verify"),
+    path("agreements/<int:pk>/", views.detail, name="detail"),
+    path("agreements/<int:pk>/history/", views.history, name="history"),
+    path("agreements/<int:pk>/print/", views.print_view, name="print"),
+    path("agreements/<int:pk>/redline/", views.redline, name="redline"),
+    path("agreements/<int:pk>/versions/<int:number>/", views.version, name="version"),
+    path("agreements/<int:pk>/versions/<int:number>/pdf/", views.version_pdf, name="version_pdf"),
+    path("agreements/<int:pk>/commitments.csv", views.commitments_csv, name="commitments_csv"),
+    path("agreements/<int:pk>/clauses/new/", views.clause_add, name="clause_add"),
+    path("agreements/<int:pk>/clauses/<int:clause_id>/edit/", views.clause_edit, name="clause_edit"),
+    path("agreements/<int:pk>/clauses/<int:clause_id>/delete/", views.clause_delete, name="clause_delete"),
+    path("agreements/<int:pk>/clauses/<int:clause_id>/move/", views.clause_move, name="clause_move"),
+    path("agreements/<int:pk>/clauses/<int:clause_id>/comments/", views.comment_add, name="comment_add"),
+    path("agreements/<int:pk>/clauses/<int:clause_id>/position/", views.position, name="position"),
+    path("agreements/<int:pk>/clauses/<int:clause_id>/commitments/new/", views.commitment_add,
+         name="commitment_add"),
+    path("agreements/<int:pk>/comments/<int:comment_id>/reply/", views.comment_reply, name="comment_reply"),
+    path("agreements/<int:pk>/comments/<int:comment_id>/resolve/", views.comment_resolve, name="comment_resolve"),
+    path("agreements/<int:pk>/commitments/<int:commitment_id>/remove/", views.commitment_remove,
+         name="commitment_remove"),
+    path("agreements/<int:pk>/amend/", views.amend, name="amend"),
+    path("agreements/<int:pk>/amendments/<int:amendment_id>/decide/", views.amendment_decide,
+         name="amendment_decide"),
+    path("agreements/<int:pk>/new-round/", views.new_round, name="new_round"),
+    path("agreements/<int:pk>/send-for-signature/", views.send_for_signature, name="send_for_signature"),
+    path("agreements/<int:pk>/vary/", views.start_variation, name="vary"),
+    path("agreements/<int:pk>/end/", views.end, name="end"),
+    path("agreements/<int:pk>/review/", views.review, name="review"),
+    path("agreements/<int:pk>/sign/", views.sign, name="sign"),
+    path("agreements/<int:pk>/decline/", views.decline, name="decline"),
+]

@@ -54,6 +54,7 @@ def build_assets(_args=None) -> None:
     copies = {
         nm / "htmx.org" / "dist" / "htmx.min.js": vendor / "htmx" / "htmx.min.js",
         nm / "cytoscape" / "dist" / "cytoscape.min.js": vendor / "cytoscape" / "cytoscape.min.js",
+        nm / "chart.js" / "dist" / "chart.umd.min.js": vendor / "chartjs" / "chart.umd.min.js",
         nm / "axe-core" / "axe.min.js": vendor / "axe-core" / "axe.min.js",
         nm / "swagger-ui-dist" / "swagger-ui-bundle.js": vendor / "swagger-ui" / "swagger-ui-bundle.js",
         nm / "swagger-ui-dist" / "swagger-ui.css": vendor / "swagger-ui" / "swagger-ui.css",

@@ -11,8 +11,12 @@ from ninja import NinjaAPI
 from joinery.accounts.api import router as accounts_router
 from joinery.agreements.api import router as agreements_router
 from joinery.audit.api import router as audit_router
+from joinery.contributions.api import router as contributions_router
+from joinery.meetings.api import router as meetings_router
 from joinery.network.api import router as network_router
 from joinery.organisations.api import router as organisations_router
+from joinery.programme.api import router as programme_router
+from joinery.risks.api import router as risks_router
 
 from . import errors
 from .auth import PERSON
@@ -39,3 +43,7 @@ api.add_router("", organisations_router)
 api.add_router("", network_router)
 api.add_router("", audit_router)
 api.add_router("", agreements_router)
+api.add_router("", programme_router)
+api.add_router("", contributions_router)
+api.add_router("", risks_router)
+api.add_router("", meetings_router)

@@ -167,6 +167,7 @@ class DecisionKind(models.TextChoices):
     GENERAL = "general", _("General question")
     CHARTER = "charter", _("Charter change")
     AGREEMENT_REVIEW = "agreement_review", _("Agreement review")
+    PROGRAMME_CHANGE = "programme_change", _("Work programme change")
 
 
 class Decision(VersionedModel):

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "joinery.organisations",
     "joinery.network",
     "joinery.agreements",
+    "joinery.programme",
+    "joinery.contributions",
+    "joinery.risks",
+    "joinery.meetings",
     "joinery.api",
 ]
 

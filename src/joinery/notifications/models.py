@@ -12,6 +12,11 @@ class NotificationKind(models.TextChoices):
     MEMBERSHIP = "membership", _("Membership change")
     CHARTER = "charter", _("Charter change")
     AGREEMENT = "agreement", _("Agreement")
+    WORK = "work", _("Work programme")
+    VOLUNTEERING = "volunteering", _("Volunteering")
+    CONTRIBUTION = "contribution", _("Contribution")
+    RISK = "risk", _("Risk")
+    MEETING = "meeting", _("Review meeting")
 
 
 # Which email preference on Person governs which kind.
@@ -24,6 +29,11 @@ EMAIL_PREFERENCE = {
     NotificationKind.DECISION_CLOSED: "email_decisions",
     NotificationKind.CHARTER: "email_decisions",
     NotificationKind.AGREEMENT: "email_decisions",
+    NotificationKind.WORK: "email_decisions",
+    NotificationKind.VOLUNTEERING: "email_invitations",
+    NotificationKind.CONTRIBUTION: "email_decisions",
+    NotificationKind.RISK: "email_decisions",
+    NotificationKind.MEETING: "email_decisions",
 }
 
 

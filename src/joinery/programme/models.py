@@ -62,12 +62,13 @@ class ItemKind(models.TextChoices):
     TASK = "task", _("Task")
 
 
-# What may sit under what: an objective at the top, tasks at the leaves.
+# What may sit under what: an objective at the top, tasks at the leaves. A task may also
+# stand alone (for example an action agreed at a review meeting).
 ALLOWED_PARENTS = {
     ItemKind.OBJECTIVE: (None,),
     ItemKind.INITIATIVE: (ItemKind.OBJECTIVE,),
     ItemKind.MILESTONE: (ItemKind.INITIATIVE,),
-    ItemKind.TASK: (ItemKind.INITIATIVE, ItemKind.MILESTONE),
+    ItemKind.TASK: (None, ItemKind.INITIATIVE, ItemKind.MILESTONE),
 }
 # Changes to these kinds in an adopted programme are reserved for the partnership.
 RESERVED_KINDS = (ItemKind.OBJECTIVE, ItemKind.INITIATIVE, ItemKind.MILESTONE)

@@ -1,1 +1,38 @@
-"""Who may see and do what (rules predicates)."""
+"""Who may see and do what in the contributions ledger (rules predicates).
+
+- Seeing the ledger, the investment page, the valuation rates, a contribution and its
+  evidence file: whoever may see the partnership (`network.view_partnership`: everyone for a
+  public partnership, the partners otherwise).
+- Seeing volunteers' names: the partners only. Anyone else sees "a volunteer": a citizen
+  who gives their time is credited, but not exposed to the whole internet.
+- Recording contributions: a representative of an active partner (the services check the
+  organisation they act for).
+- Setting valuation rates: the convener's administrators and coordinators.
+"""
+
+import rules
+
+from joinery.network.models import PartnerRole, PartnerStatus
+from joinery.network.permissions import is_convener, is_partner
+from joinery.organisations.models import Organisation, Representative, RepresentativeRole
+
+MANAGING_ROLES = [RepresentativeRole.ADMIN, RepresentativeRole.COORDINATOR]
+
+
+def acting_organisations(person, partnership, *, roles=None, convener_only: bool = False) -> list[Organisation]:
+    """The organisations `person` may act for in `partnership`: active partners they represent."""
+    if not person.is_authenticated:
+        return []
+    reps = Representative.objects.current().filter(person=person)
+    if roles:
+        reps = reps.filter(role__in=roles)
+    partners = partnership.partners.filter(status=PartnerStatus.ACTIVE)
+    if convener_only:
+        partners = partners.filter(role=PartnerRole.CONVENER)
+    return list(Organisation.objects.filter(pk__in=reps.values("organisation_id"), is_active=True)
+                .filter(pk__in=partners.values("organisation_id")).order_by("name"))
+
+
+rules.add_perm("contributions.see_volunteer_names", is_partner | rules.is_staff)
+rules.add_perm("contributions.record_contribution", is_partner)
+rules.add_perm("contributions.set_rate", is_convener)

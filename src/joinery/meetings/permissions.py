@@ -1,1 +1,20 @@
-"""Who may see and do what (rules predicates)."""
+"""Who may see and do what with review meetings (rules predicates; the object is a Partnership).
+
+Meetings, their agendas and minutes are read by whoever may see the partnership; any active
+partner schedules, changes, cancels a meeting and records its minutes (the services check
+the organisation acted for).
+"""
+
+import rules
+
+from joinery.network.permissions import is_partner
+
+
+@rules.predicate
+def can_view_partnership(person, partnership) -> bool:
+    return person.has_perm("network.view_partnership", partnership)
+
+
+rules.add_perm("meetings.view_meetings", can_view_partnership)
+rules.add_perm("meetings.schedule_meeting", is_partner)
+rules.add_perm("meetings.change_meeting", is_partner)

@@ -34,6 +34,7 @@ import json
 import random
 import re
 import time
+import uuid
 from array import array
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,10 +45,11 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils.text import slugify
 
 UTC = dt.UTC
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 BENCH_EMAIL = "bench@joinery.example"
 BENCH_PASSWORD = "bench-reads-only-2025"
@@ -66,12 +68,15 @@ class Scale:
     audit_events: int
     decisions_per_partnership: int
     notifications_per_person: int
+    work_items: int            # objectives, initiatives, milestones and (mostly) tasks
+    contributions: int
+    citizens: int              # people with an account who volunteer as themselves
 
 
 SCALES = {
-    "small": Scale(200, 30, 50, 200, 5_000, 20_000, 6, 2),
-    "medium": Scale(2_000, 300, 500, 2_000, 50_000, 200_000, 7, 2),
-    "national": Scale(20_000, 3_000, 5_000, 50_000, 1_000_000, 5_000_000, 8, 2),
+    "small": Scale(200, 30, 50, 200, 5_000, 20_000, 6, 2, 6_000, 20_500, 200),
+    "medium": Scale(2_000, 300, 500, 2_000, 50_000, 200_000, 7, 2, 60_000, 205_000, 2_000),
+    "national": Scale(20_000, 3_000, 5_000, 50_000, 1_000_000, 5_000_000, 8, 2, 600_000, 2_050_000, 20_000),
 }
 
 # The bench corner: the same at every scale (its own random stream).
@@ -86,6 +91,16 @@ SISTERS = 7                    # other partnerships the bench organisation is a 
 INVITED = 2                    # partnerships that invite the bench organisation
 ANCHOR_FILLER = 2_000          # background audit events about the bench corner, spread over time
 BENCH_NOTIFICATIONS = 300
+# The bench corner's delivery (issue 5): the same at every scale.
+ANCHOR_CITIZENS = 120          # volunteers around the bench partnerships
+BENCH_WORK_ITEMS = 420         # Bench Network's own work programme …
+BENCH_AGREEMENT_PROGRAMMES = 3  # … plus the programmes of three of its agreements in force
+BENCH_AGREEMENT_ITEMS = 40
+BENCH_CONTRIBUTIONS = 2_400
+BENCH_RISKS = 30
+BENCH_MEETINGS = 4             # three held (minutes, attendance, actions), one coming up
+BENCH_VOLUNTEER_SIGNUPS = 3    # the bench user volunteers too
+DELIVERY_EVENTS_PER_PARTNERSHIP = 25  # programmes, rates, appetite, risks, meetings, imports (audit estimate)
 
 # --- text ----------------------------------------------------------------------------------------
 
@@ -193,6 +208,124 @@ AGREEMENT_TITLES = {
 }
 UNITS = {"money": "CAD", "staff_hours": "hours", "volunteer_hours": "hours", "in_kind": "items",
          "data": "reports", "service": "sessions"}
+# Work programmes, contributions, risks and review meetings.
+OBJECTIVES = ["Reduce waiting times for {topic}", "Reach more people who need {topic}",
+              "Build shared evidence on {topic}", "Co-design {topic} services with residents",
+              "Secure long-term funding for {topic}", "Improve access to {topic} outside the city centre",
+              "Make {topic} services easier to navigate", "Strengthen community leadership on {topic}"]
+INITIATIVES = ["Shared intake and referral", "Community outreach campaign", "Volunteer drivers programme",
+               "Joint training for front-line staff", "Common outcomes framework", "Pop-up service days",
+               "Peer support circles", "Shared data dashboard", "Neighbourhood hubs", "Interpretation pool",
+               "Resident advisory panel", "Navigation phone line"]
+MILESTONES = ["Pilot launched", "First quarterly report published", "Partners' staff trained", "Referral form agreed",
+              "Evaluation plan adopted", "Site secured", "Mid-term review held", "Data-sharing protocol signed",
+              "Volunteer roster complete", "Final report to funders", "Service map published",
+              "Resident panel recruited"]
+TASKS = ["Draft the {thing}", "Book the venue for the {event}", "Recruit volunteers for the {event}",
+         "Translate the {thing} into French", "Collect quarterly figures from partners", "Prepare the budget update",
+         "Call partners about the {event}", "Update the referral directory", "Run the {event}",
+         "Write up lessons learned from the {event}", "Send invitations for the {event}",
+         "Review the {thing} with the privacy office", "Order supplies for the {event}",
+         "Prepare the agenda for the steering table", "Announce the {event} in community newsletters",
+         "Set up the shared drive", "Train volunteers for the {event}", "Check the accessibility of the {event} venue",
+         "Collect feedback from participants", "Reconcile in-kind contributions", "Finalise the {thing}",
+         "Share the {thing} with the partners"]
+THINGS = ["outreach flyer", "referral form", "evaluation survey", "quarterly report", "volunteer handbook",
+          "data dictionary", "funding proposal", "communications plan", "service map", "training module"]
+EVENTS = ["community forum", "food drive", "pop-up clinic", "information session", "neighbourhood clean-up",
+          "seniors' lunch", "homework club", "resource fair", "tax clinic", "welcome day for newcomers"]
+VOLUNTEER_NOTES = ["Greet visitors and help them find the right table. No experience needed.",
+                   "Sort and pack donations; we show you how on the day.",
+                   "Drive seniors to appointments (a driving licence and screening are required).",
+                   "Set up the room before and tidy it after.",
+                   "Tell neighbours about the event and hand out flyers in your building.",
+                   "Help with interpretation (Arabic, Tagalog, Spanish or French).",
+                   "Serve lunch and chat with guests."]
+SIGNUP_MESSAGES = ["", "", "", "I can come in the morning.", "I did this last year and would like to help again.",
+                   "I speak Arabic and French.", "I have a car and can bring supplies.", "Can I bring my teenager?"]
+CONTRIBUTION_TEXT = {
+    "money": ["Grant instalment", "Coordinator salary share", "Funding for interpretation", "Contribution to venue costs",
+              "Small grant for the pilot", "Evaluation budget"],
+    "staff_hours": ["Coordination meetings", "Outreach by front-line staff", "Data analysis", "Training delivery",
+                    "Case navigation", "Report writing", "Pro bono legal review"],
+    "volunteer_hours": ["Volunteers at the food drive", "Residents' association outreach", "Drivers for seniors",
+                        "Homework club volunteers", "Event set-up and clean-up", "Peer supporters",
+                        "Neighbourhood clean-up crew"],
+    "in_kind": ["Meeting room", "Office space for the coordinator", "Laptops lent to the pilot", "Food donations",
+                "Printing of flyers", "Use of the community kitchen", "Transit passes"],
+    "data": ["Quarterly service data", "Wait-time figures", "Anonymised intake records", "Survey results",
+             "Neighbourhood census extract"],
+}
+IN_KIND_UNITS = ["room bookings", "items", "days of space", "meals", "laptops", "boxes"]
+DATA_UNITS = ["reports", "datasets"]
+# Kinds of contribution by sector: money, staff hours, volunteer hours, in-kind, data.
+CONTRIBUTION_KINDS = ["money", "staff_hours", "volunteer_hours", "in_kind", "data"]
+KIND_WEIGHTS = {"public": [25, 40, 2, 20, 13], "non_profit": [6, 40, 30, 14, 10], "community": [3, 5, 65, 25, 2],
+                "private": [35, 25, 5, 33, 2]}
+SECTOR_WEIGHT = {"public": 1.2, "non_profit": 1.2, "community": 0.8, "private": 0.6}
+COMMITMENT_KIND = {"money": "money", "staff_hours": "staff_hours", "volunteer_hours": "volunteer_hours",
+                   "in_kind": "in_kind", "data": "data", "service": "staff_hours"}
+RISKS = [  # (title, cause, consequence, mitigations, innovation)
+    ("The coordinator leaves", "The coordinator post is funded a year at a time.",
+     "Work stalls and partners lose contact with each other.",
+     "Document the role; a named backup in another partner.", False),
+    ("Partners stop sharing data", "Consent and privacy rules are read differently by each partner.",
+     "We cannot show outcomes to funders or to residents.", "Privacy impact assessment; a shared protocol.", False),
+    ("Volunteers burn out", "A few volunteers carry most of the tasks.", "Events are cancelled at short notice.",
+     "Rotate roles; thank-you events; cap hours per volunteer.", False),
+    ("Funding ends before the pilot is evaluated", "Grants end in March.",
+     "We lose what the pilot taught us.", "Apply for bridge funding; evaluate as we go.", False),
+    ("Low uptake among newcomers", "Information is only in English and French.",
+     "The people the programme is for do not use it.", "Interpretation pool; community ambassadors.", False),
+    ("The venue is not accessible", "The only free room is upstairs.", "People with disabilities are excluded.",
+     "Book accessible rooms; budget for them.", False),
+    ("Residents are confused by duplicated services", "Partners run similar programmes separately.",
+     "People give up after being sent from one to another.", "Shared intake; a single service map.", False),
+    ("A cyber incident at a partner", "Partners' systems are of uneven maturity.",
+     "Personal information is exposed.", "Minimum security standards; incident contacts.", False),
+    ("Trying a resident-led intake model", "No partner has run intake led by residents before.",
+     "Some referrals could be missed at first.", "Weekly check-ins; a staff member on call.", True),
+    ("Peer supporters without clinical staff on site", "The pilot tests peer support in the evening.",
+     "A difficult situation could arise with no clinician present.", "Training; an on-call line.", True),
+    ("Co-design takes longer than planned", "Residents set the pace of the design sessions.",
+     "Milestones slip by a quarter.", "Plan for it; report openly to funders.", True),
+    ("Publishing open data on waiting times", "We publish figures before they are perfect.",
+     "Media attention on poor results.", "Explain the figures; publish the method.", True),
+    ("A partner's reputation suffers if a pilot fails", "Pilots are public.",
+     "A partner withdraws.", "Agree messages in advance; share credit and risk.", False),
+    ("Key data arrive late", "Data come from several systems.", "Quarterly reports are late.",
+     "Agree deadlines; automate extracts.", False),
+]
+INNOVATION_REASONS = [
+    "We accept this risk to test whether a resident-led approach reaches people our services miss; "
+    "we review it at every meeting.",
+    "The benefit of learning quickly outweighs the risk; the partners agreed to try it for six months.",
+    "Over-managing this risk would stop the pilot. We accept it consciously and watch it closely.",
+]
+APPETITE_STATEMENTS = [
+    "The partnership accepts moderate risks when it tries new ways of working, and low risks to people's safety "
+    "and privacy.",
+    "We are willing to take risks to reach people our services miss; we take no risks with personal information.",
+    "Innovation needs room to fail: we accept risks up to the threshold, and above it only when we decide so "
+    "together and record why.",
+]
+MEETING_PLACES = ["Room 2, {place} Community Centre", "{place} Public Library, meeting room", "Online (video call)",
+                  "{place} Friendship Centre, hall"]
+MINUTES = ["## Present\n\nSee the attendance list.\n\n## Programme\n\nThe partners reviewed the overdue tasks. "
+           "{n} tasks are late; the owners gave new dates.\n\n## Commitments\n\nThe partners compared what was "
+           "committed with what was contributed. The gap on staff hours is closing.\n\n## Risks\n\n"
+           "The partners reviewed the risks above the appetite and kept one accepted for innovation.\n\n"
+           "## Actions\n\nSee the actions below.",
+           "## Summary\n\nThe review went well. Contributions from community partners are now recorded, "
+           "including volunteer hours. {n} actions were agreed.\n\n## Next review\n\nIn three months."]
+MONEY_STEPS = [250, 500, 750, 1000, 1500, 2500, 5000, 10000, 25000]
+LEVELS = (1, 2, 3, 4, 5)
+RISK_STATUSES = ("open", "mitigating", "accepted", "closed")
+KIND_CUM = {sector: list(itertools.accumulate(w)) for sector, w in KIND_WEIGHTS.items()}
+ACTIONS = ["Send the updated referral form to all partners", "Ask the funders about bridge funding",
+           "Record last quarter's volunteer hours", "Book the venue for the next forum",
+           "Update the risk register after the pilot", "Share the evaluation plan with residents",
+           "Prepare the commitments report for the next review", "Recruit two more volunteer drivers"]
 
 
 def _letter(rng):
@@ -227,6 +360,47 @@ def _mutate(rng, body, topic):
         first, _sep, rest = body.partition(". ")
         return rest if rest else first
     return body + " " + _sentence(rng, topic)
+
+
+def _split(rng, total, parts, minimum=1):
+    """`total` spread at random over `parts`, each at least `minimum`."""
+    counts = [minimum] * parts
+    for _ in range(max(total - minimum * parts, 0)):
+        counts[rng.randrange(parts)] += 1
+    return counts
+
+
+def _sub(rng, start, end, min_share):
+    """A random stretch of [start, end] at least `min_share` of it long."""
+    days = max((end - start).days, 1)
+    length = max(1, int(days * rng.uniform(min_share, 1.0)))
+    offset = rng.randint(0, days - length)
+    first = start + dt.timedelta(days=offset)
+    return first, first + dt.timedelta(days=length)
+
+
+def _cents(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _hours(half_hours: int) -> str:
+    return f"{half_hours // 2}.{'50' if half_hours % 2 else '00'}"
+
+
+class _UrlTemplates:
+    """reverse() once per URL name; "" while the page does not exist yet."""
+
+    def __init__(self):
+        self.templates = {}
+
+    def __call__(self, name, pk):
+        if name not in self.templates:
+            try:
+                self.templates[name] = reverse(name, args=[987654321]).replace("987654321", "{}")
+            except NoReverseMatch:
+                self.templates[name] = ""
+        template = self.templates[name]
+        return template.format(pk) if template else ""
 
 
 # --- writing rows ---------------------------------------------------------------------------------
@@ -313,6 +487,8 @@ def _converter(field, vendor):
         return _json
     if vendor == "postgresql":
         return None
+    if isinstance(field, models.UUIDField):
+        return lambda v: v.hex
     if isinstance(field, models.DateTimeField):
         return lambda v: v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     if isinstance(field, models.DateField):
@@ -430,7 +606,11 @@ class Generator:
             "agreements.Agreement", "agreements.AgreementParty", "agreements.Clause", "agreements.Comment",
             "agreements.Amendment", "agreements.ClausePosition", "agreements.Commitment",
             "agreements.AgreementVersion", "agreements.Signature", "agreements.Review",
-            "notifications.Notification", "audit.AuditEvent", "audit.AuditChainHead"]}
+            "notifications.Notification", "audit.AuditEvent", "audit.AuditChainHead",
+            "programme.WorkProgramme", "programme.WorkItem", "programme.WorkItem_depends_on",
+            "programme.WorkItem_commitments", "programme.VolunteerSignup", "contributions.ValuationRate",
+            "contributions.ContributionImport", "contributions.Contribution", "risks.RiskAppetite", "risks.Risk",
+            "meetings.ReviewMeeting", "meetings.Attendance", "meetings.MeetingAction"]}
         self.agreement_services = import_module("joinery.agreements.services")
         self.rules = import_module("joinery.network.decision_rules")
 
@@ -530,7 +710,51 @@ class Generator:
                 "next_review_date", "recorded_at"], s.agreements // 20),
             "notification": W("notifications.Notification", [
                 "id", "recipient_id", "kind", "title", "body", "url", "created_at", "read_at", "emailed_at"],
-                people * s.notifications_per_person),
+                (people + s.citizens) * s.notifications_per_person),
+            "programme": W("programme.WorkProgramme", [
+                "id", "created_at", "updated_at", "version", "partnership_id", "agreement_id", "title", "summary",
+                "status", "changes_need_decision", "adopted_at", "adoption_decision_id", "created_by_id"],
+                int(s.partnerships * 1.3)),
+            "work_item": W("programme.WorkItem", [
+                "id", "created_at", "updated_at", "version", "programme_id", "partnership_id", "parent_id", "kind",
+                "title", "description", "owner_id", "owner_person_id", "start_date", "due_date", "status",
+                "completed_at", "volunteers_wanted", "volunteer_note", "position", "created_by_id"],
+                s.work_items + s.partnerships * 5),
+            "depends_on": W("programme.WorkItem_depends_on", ["id", "from_workitem_id", "to_workitem_id"],
+                            int(s.work_items * 0.2)),
+            "item_commitment": W("programme.WorkItem_commitments", ["id", "workitem_id", "commitment_id"]),
+            "signup": W("programme.VolunteerSignup", [
+                "id", "created_at", "updated_at", "item_id", "person_id", "message", "status", "decided_by_id",
+                "decided_at", "reason"], int(s.work_items * 0.25)),
+            "rate": W("contributions.ValuationRate", [
+                "id", "created_at", "updated_at", "partnership_id", "work_kind", "label", "hours_kind", "hourly_rate",
+                "currency", "basis", "valid_from", "valid_until", "superseded_by_id", "set_by_id"],
+                s.partnerships * 4),
+            "import": W("contributions.ContributionImport", [
+                "id", "created_at", "updated_at", "partnership_id", "acting_for_id", "filename", "sha256", "rows",
+                "status", "report", "imported_by_id"]),
+            "contribution": W("contributions.Contribution", [
+                "id", "created_at", "updated_at", "partnership_id", "organisation_id", "person_id", "sector", "kind",
+                "description", "date", "period_start", "period_end", "quantity", "unit", "people", "currency",
+                "rate_id", "value", "commitment_id", "work_item_id", "evidence", "evidence_url", "batch_id",
+                "recorded_by_id", "replaces_id", "withdrawn_at", "withdrawn_reason"], s.contributions),
+            "appetite": W("risks.RiskAppetite", [
+                "id", "created_at", "updated_at", "partnership_id", "threshold", "statement", "set_by_id"],
+                int(s.partnerships * 1.3)),
+            "risk": W("risks.Risk", [
+                "id", "created_at", "updated_at", "version", "partnership_id", "title", "cause", "consequence",
+                "likelihood", "impact", "score", "owner_id", "owner_person_id", "mitigations", "status",
+                "accepted_for_innovation", "acceptance_reason", "accepted_by_id", "accepted_at", "review_date",
+                "work_item_id", "created_by_id"], s.partnerships * 10),
+            "meeting": W("meetings.ReviewMeeting", [
+                "id", "created_at", "updated_at", "version", "partnership_id", "agreement_id", "programme_id",
+                "title", "starts_at", "ends_at", "location", "status", "agenda", "agenda_generated_at", "minutes",
+                "held_at", "uid", "sequence", "created_by_id"], s.partnerships * 2),
+            "attendance": W("meetings.Attendance", ["id", "meeting_id", "organisation_id", "present", "attendees"],
+                            s.partnerships * 8),
+            "action": W("meetings.MeetingAction", [
+                "id", "created_at", "updated_at", "meeting_id", "title", "owner_id", "due_date", "task_id"],
+                s.partnerships * 4),
         }
 
     # --- run -------------------------------------------------------------------------------------------
@@ -551,7 +775,9 @@ class Generator:
         decisions = s.partnerships * s.decisions_per_partnership + ANCHOR_DECISIONS
         # Events describing what is created, per row of each kind (measured on generated data).
         estimate = int(5.7 * s.organisations + 26 * s.partnerships + 8.2 * decisions
-                       + 1.85 * s.clauses_comments + 2 * s.agreements)
+                       + 1.85 * s.clauses_comments + 2 * s.agreements
+                       + DELIVERY_EVENTS_PER_PARTNERSHIP * s.partnerships + 0.2 * s.work_items
+                       + s.citizens + ANCHOR_CITIZENS)
         self._writers()
         self.audit = AuditStream(self, start_id, previous, s.audit_events, estimate)
         self.audit.filler = self._filler
@@ -560,6 +786,7 @@ class Generator:
         self._jurisdictions()
         self._organisations()
         self._partnerships()
+        self._delivery()
         self._notifications()
         self.audit.top_up()
         for w in [*self.w.values(), self.audit.writer]:
@@ -610,6 +837,9 @@ class Generator:
         self.cc_used = 0
         self.cc_target = 25.0
         self.context = {}
+        self.delivery_plan = []           # one dict per partnership, for the delivery pass
+        self.p_agreements = {}            # partnership id -> [(agreement id, title)] in force or under review
+        self.p_commitments = {}           # partnership id -> [(commitment id, agreement id, party, kind, qty, from, to)]
 
     def _peek(self, label):
         value = next(self.ids[label])
@@ -938,6 +1168,8 @@ class Generator:
             big = anchor and slug == BENCH_PARTNERSHIP_SLUG and k == 0
             self._agreement(rng, pid, name, partner_orgs, roles, topic, rule, anchor=anchor, big=big,
                             bench_org=bench_org)
+        self.delivery_plan.append({"pid": pid, "name": name, "slug": slug, "partners": list(partner_orgs),
+                                   "anchor": anchor, "bench_partner": bench_org is not None, "topic": topic})
         return pid
 
     def _join(self, pid, pname, org, role, inviter, convener, *, invited, left=None):
@@ -1040,6 +1272,7 @@ class Generator:
                  "terminated", "superseded"], weights=[20, 25, 10, 30, 5, 5, 3, 2])[0]
         parties = list(dict.fromkeys(parties))
         lead = parties[0] if not big else next(o for o in parties if o != bench_org)
+        delivered = status in ("in_force", "under_review")  # agreements whose commitments are being met
         lead_admin = self.org_admin[lead]
         topic_cap = topic[0].upper() + topic[1:]
         title = AGREEMENT_TITLES[kind].format(topic=topic, topic_cap=topic_cap, year=self.today.year)
@@ -1151,6 +1384,9 @@ class Generator:
                         self.audit.event(self.org_admin[org], "commitment.added", "agreements.commitment", mid,
                                          f"{self.org_names[org]}: {qty} {UNITS[ck]} — {desc}", partnership=pid,
                                          acting_for=org, after={"kind": ck, "quantity": str(qty)})
+                        if delivered:
+                            self.p_commitments.setdefault(pid, []).append((mid, aid, org, ck, int(qty), p_start,
+                                                                           p_end))
                         commitments.setdefault(cid, []).append({
                             "party": self.org_names[org], "party_id": org, "kind": ck, "description": desc,
                             "quantity": str(qty.quantize(Decimal("0.01"))), "unit": UNITS[ck],
@@ -1236,6 +1472,8 @@ class Generator:
                                  status, "", variation_of, signature_version, in_force_version, in_force_since,
                                  review_date, (self.today + dt.timedelta(days=800)) if review_date else None,
                                  ended, end_reason, lead_admin))
+        if delivered:
+            self.p_agreements.setdefault(pid, []).append((aid, title))
         if status == "under_review":
             self._review(rng, aid, title, pid, parties, rule, lead)
         if status == "superseded" and not variation_of:
@@ -1266,6 +1504,579 @@ class Generator:
         self.w["review"].add((rid, t, t, aid, "continue", did, "", None, None))
         self.audit.event(admin, "agreement.review_opened", "agreements.review", rid, f"Review of {title}",
                          partnership=pid, acting_for=lead, after={"decision": did})
+
+    # --- delivery: work programmes, volunteers, contributions, risks, review meetings ----------------------------
+
+    def _delivery(self):
+        """What the partnerships do with their agreements (issue 5).
+
+        The bench partnerships come first, from their own random stream and with fixed sizes, so
+        they are the same at every scale; the rest of the country shares the scale's totals in
+        proportion to its number of partners (each partnership's share is taken from what is left,
+        so the totals are met). Citizens are people with an account who volunteer as themselves;
+        each partnership draws its volunteers from a window of neighbours, so the same people
+        come back.
+        """
+        s = self.scale
+        arng = random.Random(f"{self.seed}/anchor/delivery")
+        rng = random.Random(f"{self.seed}/delivery/{self.scale_name}")
+        self.days_back = [self.today - dt.timedelta(days=k) for k in range(400)]
+        self.citizens = array("q")
+        for _ in range(ANCHOR_CITIZENS):
+            self.citizens.append(self._person(self._random_name(arng)))
+        for _ in range(s.citizens):
+            self.citizens.append(self._person(self._random_name(rng)))
+        self.bench_signups = 0
+        self.url_for = _UrlTemplates()
+        made_items = made_contributions = 0
+        anchor = [p for p in self.delivery_plan if p["anchor"]]
+        bulk = [p for p in self.delivery_plan if not p["anchor"]]
+        for p in anchor:
+            if p["slug"] == BENCH_PARTNERSHIP_SLUG:
+                sizes = (BENCH_WORK_ITEMS, BENCH_CONTRIBUTIONS, BENCH_RISKS, BENCH_MEETINGS)
+            elif p["bench_partner"]:
+                sizes = (arng.randint(60, 160), arng.randint(200, 600), arng.randint(5, 15), arng.randint(1, 3))
+            else:
+                sizes = (arng.randint(30, 80), arng.randint(100, 300), arng.randint(5, 15), arng.randint(1, 3))
+            items, contributions = self._deliver(arng, p, *sizes, window=(0, ANCHOR_CITIZENS))
+            made_items += items
+            made_contributions += contributions
+        left_items = s.work_items - made_items
+        left_contributions = s.contributions - made_contributions
+        weights = [len(p["partners"]) * rng.uniform(0.5, 1.5) for p in bulk]
+        weight_left = sum(weights)
+        n_citizens = len(self.citizens) - ANCHOR_CITIZENS
+        span = min(300, n_citizens)
+        for i, p in enumerate(bulk):
+            share = weights[i] / weight_left if weight_left > 0 else 1.0
+            weight_left -= weights[i]
+            n_items = max(8, round(left_items * share))
+            n_contributions = max(2 * len(p["partners"]), round(left_contributions * share))
+            lo = ANCHOR_CITIZENS + int(i / len(bulk) * (n_citizens - span))
+            items, contributions = self._deliver(rng, p, n_items, n_contributions, rng.randint(5, 15),
+                                                 rng.randint(1, 3), window=(lo, lo + span))
+            left_items -= items
+            left_contributions -= contributions
+
+    def _deliver(self, rng, p, n_items, n_contributions, n_risks, n_meetings, *, window):
+        """One partnership: programmes, rates, contributions, risks, meetings. Returns (items, contributions)."""
+        pid = p["pid"]
+        bench = p["slug"] == BENCH_PARTNERSHIP_SLUG
+        agreements = self.p_agreements.get(pid, [])
+        commitments = self.p_commitments.get(pid, [])
+        if bench:
+            chosen = agreements[:BENCH_AGREEMENT_PROGRAMMES]
+            sizes = [BENCH_AGREEMENT_ITEMS] * len(chosen)
+            main_size = n_items
+        else:
+            each = max(8, round(n_items * 0.12))
+            chosen = [a for a in agreements if rng.random() < 0.3][:min(3, max(0, (n_items - 8) // each))]
+            sizes = [each] * len(chosen)
+            main_size = max(8, n_items - sum(sizes))
+        ctx = {"tasks": [], "log": [], "vol_tasks": {}, "items": 0, "window": window, "bench": bench,
+               "risks_above": []}
+        main = self._programme(rng, p, ctx, None, main_size, commitments)
+        for (aid, title), size in zip(chosen, sizes, strict=True):
+            self._programme(rng, p, ctx, (aid, title), size, [c for c in commitments if c[1] == aid])
+        rates = self._rates(rng, p)
+        if bench:
+            self.context["contribution_id"] = self._peek("contributions.Contribution")
+        contributions = self._contributions(rng, p, ctx, n_contributions, rates, commitments)
+        self._risks(rng, p, ctx, n_risks)
+        self._meetings(rng, p, ctx, main, n_meetings, agreements)
+        if bench:
+            self.context.update(programme_id=main, work_item_id=ctx["tasks"][0][0], bench_work_items=ctx["items"],
+                                bench_contributions=contributions, bench_risks=n_risks)
+        return ctx["items"], contributions
+
+    def _at(self, rng, day):
+        """A time during the working day of `day`, never after `now`."""
+        t = dt.datetime(day.year, day.month, day.day, 8 + rng.randrange(10), rng.randrange(60), tzinfo=UTC)
+        return t if t <= self.now else self.now - dt.timedelta(minutes=1 + rng.randrange(600))
+
+    def _status(self, rng, start, due):
+        today = self.today
+        r = rng.random()
+        if due < today:  # past due: mostly done, some overdue
+            return ("done" if r < 0.72 else "cancelled" if r < 0.77 else "in_progress" if r < 0.9
+                    else "blocked" if r < 0.95 else "planned")
+        if start > today:
+            return "planned" if r < 0.93 else "in_progress"
+        return "in_progress" if r < 0.6 else "planned" if r < 0.83 else "blocked" if r < 0.9 else "done"
+
+    def _item(self, rng, ctx, prog, pid, kind, parent, title, owner, start, due, created_day, position,
+              description="", volunteers=0, note=""):
+        iid = self.new_id("programme.WorkItem")
+        status = self._status(rng, start, due)
+        today = self.today
+        created = self._at(rng, created_day)
+        completed = None
+        if status == "done":
+            day = min(max(start, due - dt.timedelta(days=rng.randint(-3, 7))), today - dt.timedelta(days=1))
+            completed = max(self._at(rng, day), created)
+            updated = completed
+        elif status == "planned":
+            updated = created
+        else:
+            updated = max(self._at(rng, min(start, today)), created)
+        admin = self.org_admin[owner]
+        self.w["work_item"].add((iid, created, updated, 1 + (status != "planned") + (status == "done"), prog, pid,
+                                 parent, kind, title[:250], description, owner,
+                                 admin if rng.random() < 0.4 else None, start, due, status, completed, volunteers,
+                                 note, position, admin))
+        ctx["items"] += 1
+        return iid, status
+
+    def _programme(self, rng, p, ctx, agreement, n, commitments):
+        """A work programme of about `n` items: objectives → initiatives → milestones → tasks."""
+        pid, partners, topic = p["pid"], p["partners"], p["topic"]
+        convener = partners[0]
+        admin = self.org_admin[convener]
+        today = self.today
+        td = dt.timedelta
+        start = today - td(days=rng.randint(150, 420))
+        end = today + td(days=rng.randint(120, 540))
+        prog = self.new_id("programme.WorkProgramme")
+        title = (f"{p['name']}: work programme {start.year}–{end.year}" if agreement is None
+                 else f"Delivering {agreement[1]}")[:250]
+        adopted = ctx["bench"] or rng.random() < 0.85
+        created_day = start - td(days=rng.randint(20, 60))
+        created = self._at(rng, created_day)
+        adopted_at = self._at(rng, start - td(days=rng.randint(0, 19))) if adopted else None
+        summary = f"What the partners do together on {topic}, who leads each part, and by when."
+        self.w["programme"].add((prog, created, adopted_at or created, 2 if adopted else 1, pid,
+                                 agreement[0] if agreement else None, title, summary,
+                                 "adopted" if adopted else "draft", rng.random() < 0.8, adopted_at, None, admin))
+        self.audit.event(admin, "programme.created", "programme.workprogramme", prog, title, partnership=pid,
+                         acting_for=convener, after={"title": title})
+        if adopted:
+            self.audit.event(admin, "programme.adopted", "programme.workprogramme", prog, title, partnership=pid,
+                             acting_for=convener, before={"status": "draft"}, after={"status": "adopted"})
+        by_owner: dict[int, list[int]] = {}
+        for c in commitments:
+            by_owner.setdefault(c[2], []).append(c[0])
+        every_commitment = [c[0] for c in commitments]
+        depends, links = self.w["depends_on"], self.w["item_commitment"]
+
+        def link(iid, owner):
+            choices = by_owner.get(owner) or every_commitment
+            if choices:
+                links.add((self.new_id("programme.WorkItem_commitments"), iid, rng.choice(choices)))
+
+        n_obj = max(1, min(6, round(n * 0.025)))
+        n_ini = max(n_obj, round(n * 0.06))
+        n_mil = max(n_ini, round(n * 0.12))
+        n_task = max(0, n - n_obj - n_ini - n_mil)
+        direct = round(n_task * 0.15)
+        ini_split = _split(rng, n_ini, n_obj)
+        mil_split = _split(rng, n_mil, n_ini)
+        task_split = _split(rng, n_task - direct, n_mil, 0)
+        direct_split = _split(rng, direct, n_ini, 0)
+        programme_tasks: list[int] = []
+        ini_k = mil_k = 0
+        volunteer_share = 0.1 if ctx["bench"] else 0.07
+
+        def task(parent, owner, lo, hi, position, previous):
+            due = lo + td(days=rng.randint(0, max((hi - lo).days, 0)))
+            t_start = max(lo - td(days=14), due - td(days=rng.randint(3, 30)))
+            t_owner = owner if rng.random() < 0.6 else rng.choice(partners)
+            wanted, note = 0, ""
+            if rng.random() < volunteer_share:
+                wanted, note = rng.randint(2, 12), rng.choice(VOLUNTEER_NOTES)
+            title = rng.choice(TASKS).format(thing=rng.choice(THINGS), event=rng.choice(EVENTS))
+            description = _sentence(rng, topic) if rng.random() < 0.3 else ""
+            iid, status = self._item(rng, ctx, prog, pid, "task", parent, title, t_owner, t_start, due,
+                                     min(max(created_day, t_start - td(days=14)), today), position, description,
+                                     wanted, note)
+            if previous and rng.random() < 0.25:
+                depends.add((self.new_id("programme.WorkItem_depends_on"), iid, previous))
+            if len(programme_tasks) > 3 and rng.random() < 0.03:
+                other = programme_tasks[rng.randrange(len(programme_tasks) - 1)]
+                if other != previous:
+                    depends.add((self.new_id("programme.WorkItem_depends_on"), iid, other))
+            if commitments and rng.random() < 0.15:
+                link(iid, t_owner)
+            if wanted:
+                self._signups(rng, ctx, iid, t_owner, t_start, due, status, wanted)
+            programme_tasks.append(iid)
+            ctx["tasks"].append((iid, t_owner, t_start, due, status, title))
+            return iid
+
+        for o in range(n_obj):
+            o_owner = convener if rng.random() < 0.5 else rng.choice(partners)
+            o_start, o_end = _sub(rng, start, end, 0.7)
+            o_title = rng.choice(OBJECTIVES).format(topic=topic)
+            oid, _s = self._item(rng, ctx, prog, pid, "objective", None, o_title, o_owner, o_start, o_end,
+                                 created_day, o, _sentence(rng, topic))
+            self.audit.event(self.org_admin[o_owner], "work_item.created", "programme.workitem", oid, o_title,
+                             partnership=pid, acting_for=o_owner, after={"kind": "objective"})
+            for i in range(ini_split[o]):
+                i_owner = o_owner if rng.random() < 0.6 else rng.choice(partners)
+                i_start, i_end = _sub(rng, o_start, o_end, 0.4)
+                i_title = rng.choice(INITIATIVES)
+                iid, _s = self._item(rng, ctx, prog, pid, "initiative", oid, i_title, i_owner, i_start, i_end,
+                                     created_day, i)
+                self.audit.event(self.org_admin[i_owner], "work_item.created", "programme.workitem", iid, i_title,
+                                 partnership=pid, acting_for=i_owner, after={"kind": "initiative"})
+                previous = None
+                for d in range(direct_split[ini_k]):
+                    previous = task(iid, i_owner, i_start, i_end, d, previous)
+                previous_milestone = None
+                for m in range(mil_split[ini_k]):
+                    m_owner = i_owner if rng.random() < 0.5 else rng.choice(partners)
+                    m_due = i_start + td(days=rng.randint(0, max((i_end - i_start).days, 0)))
+                    m_start = max(i_start, m_due - td(days=rng.randint(20, 90)))
+                    m_title = rng.choice(MILESTONES)
+                    mid, _s = self._item(rng, ctx, prog, pid, "milestone", iid, m_title, m_owner, m_start, m_due,
+                                         created_day, direct_split[ini_k] + m)
+                    self.audit.event(self.org_admin[m_owner], "work_item.created", "programme.workitem", mid,
+                                     m_title, partnership=pid, acting_for=m_owner, after={"kind": "milestone"})
+                    if previous_milestone and rng.random() < 0.35:
+                        depends.add((self.new_id("programme.WorkItem_depends_on"), mid, previous_milestone))
+                    if commitments and rng.random() < 0.4:
+                        link(mid, m_owner)
+                    previous = None
+                    for t in range(task_split[mil_k]):
+                        previous = task(mid, m_owner, m_start, m_due, t, previous)
+                    previous_milestone = mid
+                    mil_k += 1
+                ini_k += 1
+        return prog
+
+    def _signups(self, rng, ctx, task, owner, start, due, status, wanted):
+        """Citizens offer to co-deliver a task; the coordinator confirms most of them."""
+        lo, hi = ctx["window"]
+        w = self.w["signup"]
+        admin = self.org_admin[owner]
+        today = self.today
+        past = due < today
+        started = start <= today and status != "cancelled"
+        people = [self.citizens[i] for i in rng.sample(range(lo, hi), min(hi - lo, rng.randint(0, wanted + 2)))]
+        if ctx["bench"] and self.bench_signups < BENCH_VOLUNTEER_SIGNUPS:
+            people.append(self.bench_person)
+            self.bench_signups += 1
+        for person in people:
+            r = rng.random()
+            if person == self.bench_person:
+                state = "confirmed" if self.bench_signups < BENCH_VOLUNTEER_SIGNUPS else "pending"
+            elif past:
+                state = "confirmed" if r < 0.75 else "declined" if r < 0.85 else "withdrawn"
+            else:
+                state = "pending" if r < 0.35 else "confirmed" if r < 0.9 else "declined" if r < 0.95 else "withdrawn"
+            created = self._at(rng, min(start - dt.timedelta(days=rng.randint(3, 30)), today))
+            decided = None
+            if state in ("confirmed", "declined"):
+                decided = min(created + dt.timedelta(days=rng.randint(1, 4)), self.now)
+            w.add((self.new_id("programme.VolunteerSignup"), created, decided or created, task, person,
+                   rng.choice(SIGNUP_MESSAGES), state, admin if decided else None, decided,
+                   "The task is full, thank you." if state == "declined" else ""))
+            if state == "confirmed" and started:
+                ctx["log"].append((person, task, owner, start, min(due, today - dt.timedelta(days=1))))
+        if started:
+            ctx["vol_tasks"].setdefault(owner, []).append((task, start, min(due, today - dt.timedelta(days=1))))
+
+    def _rates(self, rng, p):
+        """Staff and volunteer hourly values: an old rate superseded some months ago, and the current one."""
+        pid = p["pid"]
+        convener = p["partners"][0]
+        admin = self.org_admin[convener]
+        cutover = self.today - dt.timedelta(days=rng.randint(120, 240))
+        first = self.today - dt.timedelta(days=rng.randint(500, 800))
+        out = {}
+        for hours_kind, code, label, low, high, basis in (
+                ("staff_hours", "staff-general", "Staff time", 3600, 5200,
+                 "Average hourly cost of the partners' front-line staff, benefits included."),
+                ("volunteer_hours", "volunteer-general", "Volunteer time", 2600, 3400,
+                 "Replacement cost of an hour of general volunteer work (median hourly wage in community "
+                 "and social services).")):
+            old_cents = 2 * rng.randint(low // 2, high // 2)  # even cents: half hours value exactly
+            new_cents = old_cents + 2 * rng.randint(30, 160)
+            old_id = self.new_id("contributions.ValuationRate")
+            new_id = self.new_id("contributions.ValuationRate")
+            t_old = self._at(rng, first)
+            t_new = self._at(rng, cutover - dt.timedelta(days=14))
+            self.w["rate"].add((old_id, t_old, t_new, pid, code, label, hours_kind, _cents(old_cents), "CAD", basis,
+                                first, cutover - dt.timedelta(days=1), new_id, admin))
+            self.w["rate"].add((new_id, t_new, t_new, pid, code, label, hours_kind, _cents(new_cents), "CAD", basis,
+                                cutover, None, None, admin))
+            self.audit.event(admin, "valuation_rate.set", "contributions.valuationrate", old_id, f"{label}",
+                             partnership=pid, acting_for=convener, after={"hourly_rate": _cents(old_cents)})
+            self.audit.event(admin, "valuation_rate.set", "contributions.valuationrate", new_id, f"{label}",
+                             partnership=pid, acting_for=convener, before={"hourly_rate": _cents(old_cents)},
+                             after={"hourly_rate": _cents(new_cents), "valid_from": cutover.isoformat()})
+            out[hours_kind] = (cutover, old_id, old_cents, new_id, new_cents)
+        return out
+
+    def _contributions(self, rng, p, ctx, n, rates, commitments):
+        """About `n` contributions over the last year: citizens' hours on their tasks, then every partner's."""
+        pid, partners = p["pid"], p["partners"]
+        days = self.days_back
+        td = dt.timedelta
+        year_ago, yesterday = days[364], days[1]
+        by_kind: dict[tuple, list] = {}
+        by_org: dict[int, list] = {}  # a partner with commitments mostly contributes against them
+        for cid, _aid, org, ck, qty, p_start, p_end in commitments:
+            lo, hi = max(p_start, year_ago), min(p_end, yesterday)
+            if lo <= hi:  # `share`: how much of the commitment is met so far (a gap for most)
+                entry = (cid, qty * rng.uniform(0.3, 1.0), lo, (hi - lo).days)
+                by_kind.setdefault((org, COMMITMENT_KIND[ck]), []).append(entry)
+                by_org.setdefault(org, []).append((COMMITMENT_KIND[ck], entry))
+        made = 0
+        vcut, vold, vold_c, vnew, vnew_c = rates["volunteer_hours"]
+        log = ctx["log"]
+        for k in range(min(round(n * 0.15), len(log) * 2)):
+            person, task, owner, start, end = log[k % len(log)]
+            day = max(start + td(days=rng.randint(0, max((end - start).days, 0))), year_ago)
+            h2 = rng.randint(4, 16)
+            rate, cents = (vold, vold_c) if day < vcut else (vnew, vnew_c)
+            made += self._contribution(rng, pid, None, person, "citizens", "volunteer_hours", day, 0, _hours(h2),
+                                       "hours", 1, "CAD", rate, _cents(h2 * cents // 2), None, task, None,
+                                       self.org_admin[owner])
+        rem = max(n - made, 0)
+        weights = [SECTOR_WEIGHT.get(self.org_sector[o], 1.0) * rng.uniform(0.5, 1.5) for o in partners]
+        total = sum(weights)
+        for org, weight in zip(partners, weights, strict=True):
+            count = max(2, round(rem * weight / total))
+            sector = self.org_sector[org]
+            cum = KIND_CUM[sector]
+            admin = self.org_admin[org]
+            vol_tasks = ctx["vol_tasks"].get(org)
+            committed = by_org.get(org)
+            per = count * 0.6 / len(committed) if committed else 1  # rows expected against each commitment
+            batch = batch_lo = batch_hi = None
+            batch_rows = 0
+            if count >= 12 and rng.random() < 0.3:
+                batch = self.new_id("contributions.ContributionImport")
+                q = rng.randrange(4)
+                batch_hi, batch_lo = days[1 + q * 91], days[q * 91 + 91]
+            for _k in range(count):
+                commitment = work_item = None
+                if committed and rng.random() < 0.5:
+                    kind, (commitment, cqty, lo, span) = committed[rng.randrange(len(committed))]
+                    cands = None
+                else:
+                    kind = rng.choices(CONTRIBUTION_KINDS, cum_weights=cum)[0]
+                    cands = by_kind.get((org, kind))
+                if commitment:
+                    day = lo + td(days=rng.randint(0, span))
+                elif kind == "volunteer_hours" and vol_tasks and rng.random() < 0.3:
+                    work_item, lo, hi = vol_tasks[rng.randrange(len(vol_tasks))]
+                    day = max(lo + td(days=rng.randint(0, max((hi - lo).days, 0))), year_ago)
+                elif cands and rng.random() < 0.7:
+                    commitment, cqty, lo, span = cands[rng.randrange(len(cands))]
+                    day = lo + td(days=rng.randint(0, span))
+                else:
+                    day = days[1 + rng.randrange(364)]
+                if kind == "money":
+                    if commitment:
+                        cents = max(100, int(cqty / per * rng.uniform(0.6, 1.4)) // 100 * 100) * 100
+                    else:
+                        cents = rng.choice(MONEY_STEPS) * 100
+                    qty = value = _cents(cents)
+                    unit, people, currency, rate, period = "CAD", 1, "CAD", None, 89
+                elif kind == "staff_hours" or kind == "volunteer_hours":
+                    staff = kind == "staff_hours"
+                    people = 1 if rng.random() < 0.6 else rng.randint(2, 4 if staff else 12)
+                    period = 6 if (not staff or rng.random() < 0.5) else 29
+                    if commitment:
+                        h2 = int(cqty * 2 / per * rng.uniform(0.6, 1.4))
+                    else:
+                        h2 = rng.randint(4, 24 * people)
+                    h2 = max(1, min(h2, people * (period + 1) * 16))  # at most 8 hours a day each
+                    cut, old, old_c, new, new_c = rates[kind]
+                    rate, cents = (old, old_c) if day < cut else (new, new_c)
+                    qty, value = _hours(h2), _cents(h2 * cents // 2)
+                    unit, currency = "hours", "CAD"
+                elif kind == "in_kind":
+                    q_items = max(1, round(cqty / per * rng.uniform(0.6, 1.4))) if commitment else rng.randint(1, 20)
+                    qty, value = str(q_items), _cents(q_items * rng.randint(20, 400) * 100)
+                    unit, people, currency, rate, period = rng.choice(IN_KIND_UNITS), 1, "CAD", None, 29
+                else:
+                    qty = str(max(1, round(cqty / per * rng.uniform(0.6, 1.4))) if commitment else rng.randint(1, 4))
+                    value = None
+                    unit, people, currency, rate, period = rng.choice(DATA_UNITS), 1, "", None, 89
+                in_batch = batch is not None and batch_lo <= day <= batch_hi
+                batch_rows += in_batch
+                made += self._contribution(rng, pid, org, None, sector, kind, day, period, qty, unit, people,
+                                           currency, rate, value, commitment, work_item, batch if in_batch else None,
+                                           admin)
+            if batch is not None and batch_rows:
+                t = self._at(rng, min(batch_hi + td(days=rng.randint(1, 10)), self.today))
+                filename = f"contributions-{batch_lo:%Y-%m}-to-{batch_hi:%Y-%m}.csv"
+                self.w["import"].add((batch, t, t, pid, org, filename,
+                                      hashlib.sha256(f"{self.seed}/{batch}".encode()).hexdigest(), batch_rows,
+                                      "imported", [], admin))
+                self.audit.event(admin, "contribution.imported", "contributions.contributionimport", batch,
+                                 filename, partnership=pid, acting_for=org, after={"rows": batch_rows})
+        if ctx["bench"] or rng.random() < 0.05:  # a file that was refused, with its row-by-row report
+            org = partners[rng.randrange(len(partners))]
+            bid = self.new_id("contributions.ContributionImport")
+            t = self._at(rng, days[rng.randint(1, 200)])
+            report = [{"row": 14, "column": "quantity", "problem": "The amount is negative.",
+                       "fix": "Enter 0 or more."},
+                      {"row": 22, "column": "commitment", "problem": "This commitment belongs to another partnership.",
+                       "fix": "Choose one of this partnership's commitments, or leave it empty."},
+                      {"row": 31, "column": "currency", "problem": "Unknown currency “CDN”.",
+                       "fix": "Use a three-letter ISO code, for example CAD."}]
+            self.w["import"].add((bid, t, t, pid, org, "contributions-draft.xlsx",
+                                  hashlib.sha256(f"{self.seed}/{bid}".encode()).hexdigest(), 40, "rejected", report,
+                                  self.org_admin[org]))
+            self.audit.event(self.org_admin[org], "contribution.import_rejected", "contributions.contributionimport",
+                             bid, "contributions-draft.xlsx", partnership=pid, acting_for=org,
+                             after={"rows": 40, "problems": len(report)})
+        return made
+
+    def _contribution(self, rng, pid, org, person, sector, kind, day, period, qty, unit, people, currency, rate,
+                      value, commitment, work_item, batch, recorded_by):
+        """One ledger row (two when it was corrected: the withdrawn row and the one replacing it)."""
+        cid = self.new_id("contributions.Contribution")
+        created = self._at(rng, min(day + dt.timedelta(days=rng.randint(0, 10)), self.today))
+        description = CONTRIBUTION_TEXT[kind][rng.randrange(len(CONTRIBUTION_TEXT[kind]))]
+        evidence = f"https://evidence.joinery.example/{pid}/{cid}.pdf" if rng.random() < 0.25 else ""
+        start = day - dt.timedelta(days=period)
+        w = self.w["contribution"]
+        if rng.random() < 0.005:
+            withdrawn = min(created + dt.timedelta(days=2), self.now)
+            w.add((cid, created, withdrawn, pid, org, person, sector, kind, description, day, start, day, qty, unit,
+                   people, currency, rate, value, commitment, work_item, "", evidence, batch, recorded_by, None,
+                   withdrawn, "Wrong period: corrected."))
+            w.add((self.new_id("contributions.Contribution"), withdrawn, withdrawn, pid, org, person, sector, kind,
+                   description, day, start, day, qty, unit, people, currency, rate, value, commitment, work_item, "",
+                   evidence, None, recorded_by, cid, None, ""))
+            return 2
+        w.add((cid, created, created, pid, org, person, sector, kind, description, day, start, day, qty, unit, people,
+               currency, rate, value, commitment, work_item, "", evidence, batch, recorded_by, None, None, ""))
+        return 1
+
+    def _risks(self, rng, p, ctx, n):
+        """The risk appetite (sometimes revised once) and `n` risks, some accepted for innovation."""
+        pid, partners = p["pid"], p["partners"]
+        convener = partners[0]
+        admin = self.org_admin[convener]
+        today = self.today
+        threshold = rng.choice((6, 8, 9, 10, 12, 12, 15))
+        if rng.random() < 0.3:
+            t = self._at(rng, today - dt.timedelta(days=rng.randint(400, 700)))
+            aid = self.new_id("risks.RiskAppetite")
+            self.w["appetite"].add((aid, t, t, pid, max(4, threshold - 3), rng.choice(APPETITE_STATEMENTS), admin))
+            self.audit.event(admin, "risk_appetite.set", "risks.riskappetite", aid, f"{max(4, threshold - 3)}",
+                             partnership=pid, acting_for=convener, after={"threshold": max(4, threshold - 3)})
+        t = self._at(rng, today - dt.timedelta(days=rng.randint(30, 380)))
+        aid = self.new_id("risks.RiskAppetite")
+        self.w["appetite"].add((aid, t, t, pid, threshold, rng.choice(APPETITE_STATEMENTS), admin))
+        self.audit.event(admin, "risk_appetite.set", "risks.riskappetite", aid, f"{threshold}", partnership=pid,
+                         acting_for=convener, after={"threshold": threshold})
+        tasks = ctx["tasks"]
+        first = rng.randrange(len(RISKS))
+        innovated = False
+        for k in range(n):
+            title, cause, consequence, mitigations, innovation = RISKS[(first + k) % len(RISKS)]
+            if k >= len(RISKS):
+                title = f"{title}: {rng.choice(INITIATIVES).lower()}"
+            likelihood = rng.choices(LEVELS, weights=(10, 25, 35, 20, 10))[0]
+            impact = rng.choices(LEVELS, weights=(8, 22, 35, 25, 10))[0]
+            score = likelihood * impact
+            owner = partners[rng.randrange(len(partners))]
+            created = self._at(rng, today - dt.timedelta(days=rng.randint(30, 400)))
+            accepted_by = accepted_at = None
+            reason = ""
+            if innovation and (rng.random() < 0.7 or (ctx["bench"] and not innovated)):
+                status, for_innovation = "accepted", True
+                reason = rng.choice(INNOVATION_REASONS)
+                innovated = True
+            else:
+                status = rng.choices(RISK_STATUSES, weights=(40, 35, 10, 15))[0]
+                for_innovation = False
+                if status == "accepted":
+                    reason = "Within the partnership's appetite; mitigating it would cost more than the risk."
+            if status == "accepted":
+                accepted_by = admin
+                accepted_at = min(created + dt.timedelta(days=rng.randint(1, 30)), self.now)
+            rid = self.new_id("risks.Risk")
+            self.w["risk"].add((rid, created, accepted_at or created, 1 + (status != "open"), pid, title, cause,
+                                consequence, likelihood, impact, score, owner,
+                                self.org_admin[owner] if rng.random() < 0.5 else None,
+                                mitigations if status != "open" or rng.random() < 0.5 else "", status, for_innovation,
+                                reason, accepted_by, accepted_at, today + dt.timedelta(days=rng.randint(-30, 120)),
+                                tasks[rng.randrange(len(tasks))][0] if tasks and rng.random() < 0.3 else None,
+                                self.org_admin[owner]))
+            self.audit.event(self.org_admin[owner], "risk.recorded", "risks.risk", rid, title, partnership=pid,
+                             acting_for=owner, after={"likelihood": likelihood, "impact": impact})
+            if for_innovation:
+                self.audit.event(admin, "risk.accepted_for_innovation", "risks.risk", rid, title, partnership=pid,
+                                 acting_for=convener, after={"reason": reason})
+            if ctx["bench"] and k == 0:
+                self.context["risk_id"] = rid
+            if score > threshold and status in ("open", "mitigating"):
+                ctx["risks_above"].append((rid, title, score))
+
+    def _meetings(self, rng, p, ctx, programme, n, agreements):
+        """Quarterly reviews: past ones held (minutes, attendance, actions that became tasks), one coming up."""
+        pid, partners = p["pid"], p["partners"]
+        convener = partners[0]
+        admin = self.org_admin[convener]
+        today = self.today
+        td = dt.timedelta
+        place = self.org_place.get(convener, "")
+        for k in range(n):
+            upcoming = k == n - 1
+            day = (today + td(days=rng.randint(7, 45))) if upcoming else today - td(days=(n - 1 - k) * 91
+                                                                                   + rng.randint(-10, 10))
+            starts = dt.datetime(day.year, day.month, day.day, rng.choice((9, 13, 18)), 0, tzinfo=UTC)
+            agreement = agreements[rng.randrange(len(agreements))] if agreements and rng.random() < 0.3 else None
+            title = (f"Review of {agreement[1]}" if agreement else "Quarterly review of the work programme")[:250]
+            status = "scheduled" if upcoming else ("cancelled" if rng.random() < 0.08 and not ctx["bench"] else "held")
+            mid = self.new_id("meetings.ReviewMeeting")
+            created = self._at(rng, min(day - td(days=rng.randint(14, 40)), today))
+            generated = min(starts - td(days=7), self.now - td(hours=2))
+            agenda = self._agenda(ctx, day)
+            held_at = minutes = None
+            if status == "held":
+                held_at = min(starts + td(days=1, hours=3), self.now)
+                minutes = rng.choice(MINUTES).format(n=rng.randint(2, 6))
+            uid = uuid.UUID(int=rng.getrandbits(128), version=4)
+            self.w["meeting"].add((mid, created, held_at or created, 1 + (status != "scheduled"), pid,
+                                   agreement[0] if agreement else None, programme, title, starts, starts + td(hours=2),
+                                   rng.choice(MEETING_PLACES).format(place=place), status, agenda, generated,
+                                   minutes or "", held_at, uid, rng.randint(0, 2), admin))
+            self.audit.event(admin, "meeting.scheduled", "meetings.reviewmeeting", mid, title, partnership=pid,
+                             acting_for=convener, after={"starts_at": starts.isoformat()})
+            if upcoming and ctx["bench"]:
+                self.context["meeting_id"] = mid
+            if status != "held":
+                continue
+            self.audit.event(admin, "meeting.minutes_recorded", "meetings.reviewmeeting", mid, title,
+                             partnership=pid, acting_for=convener)
+            for org in partners:
+                present = rng.random() < 0.85
+                self.w["attendance"].add((self.new_id("meetings.Attendance"), mid, org, present,
+                                          self.person_name(self.org_admin[org]) if present else ""))
+            for _a in range(rng.randint(2, 4)):
+                owner = partners[rng.randrange(len(partners))]
+                action_title = rng.choice(ACTIONS)
+                due = day + td(days=rng.randint(14, 60))
+                task, _status = self._item(rng, ctx, programme, pid, "task", None, action_title, owner,
+                                           day + td(days=1), due, min(day + td(days=1), today), 1000 + k,
+                                           f"Agreed at “{title}” on {day:%Y-%m-%d}.")
+                ctx["tasks"].append((task, owner, day, due, _status, action_title))
+                self.w["action"].add((self.new_id("meetings.MeetingAction"), held_at, held_at, mid, action_title,
+                                      owner, due, task))
+
+    def _agenda(self, ctx, day):
+        """What was due when the agenda was generated: overdue tasks, risks above the appetite."""
+        overdue = [t for t in ctx["tasks"] if t[3] < day and t[4] in ("planned", "in_progress", "blocked")][:5]
+        sections = []
+        if overdue:
+            sections.append({"section": "Overdue tasks", "items": [
+                {"text": f"{title} (due {due:%Y-%m-%d})", "url": self.url_for("programme:item", iid)}
+                for iid, _o, _s, due, _st, title in overdue]})
+        if ctx["risks_above"]:
+            sections.append({"section": "Risks above the appetite", "items": [
+                {"text": f"{title} (score {score})", "url": self.url_for("risks:detail", rid)}
+                for rid, title, score in ctx["risks_above"][:5]]})
+        sections.append({"section": "Commitments and contributions", "items": [
+            {"text": "Committed and contributed, by partner, this period", "url": ""}]})
+        return sections
 
     # --- notifications -------------------------------------------------------------------------------------------
 
@@ -1366,7 +2177,9 @@ class Command(BaseCommand):
         gen = Generator(scale=opts["scale"], seed=opts["seed"], now=now, batch_size=opts["batch_size"],
                         progress=progress if Progress is not None else None, password=opts["password"])
         big_tables = ["audit_auditevent", "agreements_clause", "agreements_comment", "agreements_clauseposition",
-                      "network_decisionparticipant", "network_position"]
+                      "network_decisionparticipant", "network_position", "programme_workitem",
+                      "programme_workitem_depends_on", "programme_workitem_commitments", "programme_volunteersignup",
+                      "contributions_contribution"]
         started = time.perf_counter()
         index_seconds = 0.0
         with progress:

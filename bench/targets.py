@@ -2,8 +2,10 @@
 
 `path` is formatted with the bench context that `generate_data --context-out` writes:
 {partnership} (slug), {partnership_id}, {decision_id}, {agreement_id}, {organisation} (slug),
-{search}. `auth=False` requests go without the session cookie. `optional=True` targets are
-skipped with a note when the server answers 404 (a page not built yet in this checkout).
+{search}, {programme_id}, {work_item_id}, {risk_id}, {meeting_id} (the bench partnership's
+next review) and {contribution_id}. `auth=False` requests go without the session cookie.
+`optional=True` targets are skipped with a note when the server answers 404 (a page not
+built yet in this checkout).
 """
 
 from __future__ import annotations
@@ -47,6 +49,22 @@ TARGETS: list[Target] = [
     Target("api-decisions", "/api/v1/partnerships/{partnership}/decisions", description="API: decisions"),
     Target("api-audit", "/api/v1/audit-events", description="API: audit events"),
     Target("api-agreements", "/api/v1/agreements", optional=True, description="API: agreements"),
+    # Issue 5: delivery. Bench Network has about 550 work items, 2,400 contributions and 30 risks at every scale.
+    Target("work", "/partnerships/{partnership}/work/", optional=True,
+           description="work programme list (about 550 items, paginated)"),
+    Target("timeline", "/partnerships/{partnership}/work/timeline/", optional=True,
+           description="work programme timeline (chart data and table)"),
+    Target("investment", "/partnerships/{partnership}/investment/", optional=True,
+           description="investment by partner and sector, committed vs contributed (2,400 contributions)"),
+    Target("risks", "/partnerships/{partnership}/risks/", optional=True,
+           description="risk register and heat map (30 risks)"),
+    Target("contributions", "/partnerships/{partnership}/contributions/", optional=True,
+           description="contributions ledger (2,400, paginated)"),
+    Target("my-work", "/my-work/", optional=True, description="my organisations' work and my volunteering"),
+    Target("api-contributions", "/api/v1/partnerships/{partnership}/contributions", optional=True,
+           description="API: contributions"),
+    Target("api-work-items", "/api/v1/partnerships/{partnership}/work-items", optional=True,
+           description="API: work items"),
 ]
 
 

@@ -42,7 +42,9 @@ PEOPLE = [
      "Representative — Misty Lake Indigenous Health Centre (public, Indigenous) — no MFA yet: shows the MFA requirement"),
     ("parents@together.example", "Emma Dubois", True,
      "Authorised signatory — Parents Together (non-profit): the Families First protocol awaits this signature"),
-    ("citizen@example.org", "Chris Citizen", False, "Citizen (no organisation)"),
+    ("citizen@example.org", "Chris Citizen", False, "Citizen (no organisation); offered to deliver food boxes"),
+    ("volunteer@example.org", "Amira Hassan", False, "Citizen volunteer: confirmed for the Saturday kitchen"),
+    ("neighbour@example.org", "Tom Nguyen", False, "Citizen volunteer: confirmed for the Saturday kitchen"),
 ]
 
 # name, sector, level, jurisdiction key, admin email, extra representatives [(email, role)]
@@ -91,8 +93,11 @@ def load_demo() -> dict:
 
     if Person.objects.filter(email="admin@joinery.example").exists():
         return _logins()
+    from .demo_work import load_work
+
     people, org = _load()
     _load_agreements(people, org)
+    load_work(people, org)
     return _logins()
 
 

@@ -2,6 +2,8 @@
 
 1. `generate_data --scale small` fills the test database: counts, a valid audit chain, and the
    bench user reads the bench corner's pages (through bench/settings_bench.py's middleware).
+   The delivery tables (issue 5) are filled too, and every hour in the ledger is valued at the
+   partnership's rate in force on its date.
 2. bench/run.py, at small scale with two clients for a second per target, drives the real
    server (`joinery serve`, gunicorn) on a database of its own, and writes valid JSON and a
    Markdown table with figures for each target.
@@ -13,11 +15,14 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
+from django.urls import Resolver404, resolve
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,6 +61,100 @@ def test_generator_fills_the_test_database(tmp_path, settings):
         response = client.get(path)
         assert response.status_code == 200, path
         assert int(response["X-Query-Count"]) >= 1
+    # The delivery pages the bench measures, once they exist in this checkout.
+    from bench.targets import TARGETS
+
+    delivery = ["work", "timeline", "investment", "risks", "contributions", "my-work", "api-contributions",
+                "api-work-items"]
+    for target in [t for t in TARGETS if t.name in delivery]:
+        path = target.url_path(context)
+        try:
+            resolve(path.split("?")[0])
+        except Resolver404:
+            continue  # not built yet: the bench skips it too
+        response = client.get(path)
+        assert response.status_code == 200, path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generator_fills_the_delivery_tables(tmp_path):
+    """Work programmes, volunteers, the contributions ledger, risks and review meetings (issue 5)."""
+    from django.apps import apps
+    from django.db.models import Count, Q
+
+    context_path = tmp_path / "context.json"
+    call_command("generate_data", scale="small", seed=3, no_progress=True, context_out=str(context_path),
+                 verbosity=0)
+    context = json.loads(context_path.read_text())
+    model = apps.get_model
+    for label in ["programme.WorkProgramme", "programme.WorkItem", "programme.VolunteerSignup",
+                  "contributions.ValuationRate", "contributions.ContributionImport", "contributions.Contribution",
+                  "risks.RiskAppetite", "risks.Risk", "meetings.ReviewMeeting", "meetings.Attendance",
+                  "meetings.MeetingAction"]:
+        assert model(label).objects.exists(), label
+    WorkItem, Contribution, Rate = model("programme.WorkItem"), model("contributions.Contribution"), \
+        model("contributions.ValuationRate")
+    assert WorkItem.depends_on.through.objects.exists()
+    assert WorkItem.commitments.through.objects.exists()
+    kinds = dict(WorkItem.objects.values_list("kind").annotate(n=Count("id")))
+    assert set(kinds) == {"objective", "initiative", "milestone", "task"}
+    assert kinds["task"] > 0.75 * sum(kinds.values())  # tasks mostly
+    assert sum(kinds.values()) >= 6_000
+    assert Contribution.objects.count() >= 20_000
+    assert context["rows"] == sum(n for n, _seconds in context["counts"].values())
+
+    # Rates: per partnership and kind of work, an old rate superseded by the current one.
+    assert Rate.objects.filter(valid_until__isnull=False, superseded_by__isnull=False).exists()
+    assert Rate.objects.filter(valid_until__isnull=True, superseded_by__isnull=True).count() == \
+        2 * model("network.Partnership").objects.count()
+    # Every hour is valued at the partnership's rate in force on its date: value = quantity × rate.
+    hours = Contribution.objects.filter(kind__in=["staff_hours", "volunteer_hours"]).select_related("rate")
+    checked = 0
+    for c in hours.iterator(chunk_size=2000):
+        rate = c.rate
+        assert rate is not None and rate.partnership_id == c.partnership_id and rate.hours_kind == c.kind, c.pk
+        assert rate.valid_from <= c.date and (rate.valid_until is None or c.date <= rate.valid_until), c.pk
+        assert c.value == (c.quantity * rate.hourly_rate).quantize(Decimal("0.01")), c.pk
+        assert c.quantity > 0 and c.quantity <= c.people * 24 * ((c.period_end - c.period_start).days + 1), c.pk
+        checked += 1
+    assert checked > 5_000
+    assert not Contribution.objects.filter(kind="money").exclude(value=F("quantity")).exists()
+    # Against commitments of the same partnership, by the committed party, within its period.
+    against = Contribution.objects.filter(commitment__isnull=False)
+    assert against.count() > 0.1 * Contribution.objects.count()
+    assert not against.exclude(commitment__agreement__partnership=F("partnership")).exists()
+    assert not against.exclude(commitment__party=F("organisation")).exists()
+    # Citizens give hours as themselves, on the tasks they signed up for.
+    citizens = Contribution.objects.filter(sector="citizens")
+    assert citizens.exists()
+    assert not citizens.filter(Q(person__isnull=True) | Q(organisation__isnull=False)).exists()
+    assert model("programme.VolunteerSignup").objects.filter(status="confirmed").exists()
+
+    # The bench corner: a realistic load, every partner of the bench partnership contributing.
+    pid = context["partnership_id"]
+    assert 300 <= WorkItem.objects.filter(partnership_id=pid).count() <= 600
+    assert WorkItem.objects.filter(partnership_id=pid, status__in=["planned", "in_progress", "blocked"],
+                                   due_date__lt=context["now"][:10]).exists()  # some overdue
+    assert Contribution.objects.filter(partnership_id=pid).count() >= 2_000
+    partners = set(model("network.Partner").objects.filter(partnership_id=pid, status="active")
+                   .values_list("organisation_id", flat=True))
+    assert partners <= set(Contribution.objects.filter(partnership_id=pid).values_list("organisation_id",
+                                                                                        flat=True))
+    sectors = set(Contribution.objects.filter(partnership_id=pid).values_list("sector", flat=True))
+    assert {"public", "non_profit", "community", "citizens"} <= sectors
+    risks = model("risks.Risk").objects.filter(partnership_id=pid)
+    assert risks.count() == 30
+    assert risks.filter(accepted_for_innovation=True).exclude(acceptance_reason="").exists()
+    meetings = model("meetings.ReviewMeeting").objects.filter(partnership_id=pid)
+    assert meetings.filter(status="held").exclude(minutes="").exists()
+    assert meetings.filter(status="scheduled").exists()
+    assert model("meetings.MeetingAction").objects.filter(meeting__partnership_id=pid, task__isnull=False).exists()
+    # The bench user represents a partner organisation of the bench partnership, which owns work there.
+    bench_org = model("organisations.Organisation").objects.get(slug=context["organisation"])
+    assert bench_org.pk in partners
+    assert model("organisations.Representative").objects.filter(
+        organisation=bench_org, person__email=context["bench_user"]["email"], ended_at__isnull=True).exists()
+    assert WorkItem.objects.filter(partnership_id=pid, owner=bench_org).exists()
 
 
 def test_bench_run_drives_a_live_server(tmp_path):

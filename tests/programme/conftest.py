@@ -78,3 +78,21 @@ def public_cast(db):
 @pytest.fixture
 def citizen(db):
     return make_person(name="Rosa Citizen")
+
+
+def page_audit(response, status: int = 200):
+    """tests.accounts.html_audit on our pages. A `<script type="application/json">` data block (json_script)
+    is data, not script: the browser never runs it and our CSP does not block it, so it is left out."""
+    import re
+
+    from tests.accounts.html_audit import audit
+
+    assert response.status_code == status, response.status_code
+    original = response.content
+    response.content = re.sub(rb'<script id="[-\w]+" type="application/json">.*?</script>', b"", original, flags=re.S)
+    response.status_code = 200
+    try:
+        return audit(response)
+    finally:
+        response.content = original
+        response.status_code = status

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,6 +117,8 @@ def ledger(*, partnership, filters: LedgerFilters | None = None, after: str | No
     if position is not None:
         day, pk = position
         qs = qs.filter(Q(date__lt=day) | Q(date=day, pk__lt=pk))
+    if filters is not None and filters.include_withdrawn:
+        qs = qs.annotate(corrected=Exists(Contribution.objects.filter(replaces=OuterRef("pk"))))
     rows = list(_with_related(qs)[:limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

@@ -74,9 +74,9 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale(200, 30, 50, 200, 5_000, 20_000, 6, 2, 6_000, 20_500, 200),
-    "medium": Scale(2_000, 300, 500, 2_000, 50_000, 200_000, 7, 2, 60_000, 205_000, 2_000),
-    "national": Scale(20_000, 3_000, 5_000, 50_000, 1_000_000, 5_000_000, 8, 2, 600_000, 2_050_000, 20_000),
+    "small": Scale(200, 30, 50, 200, 5_000, 20_000, 6, 2, 6_200, 20_500, 200),
+    "medium": Scale(2_000, 300, 500, 2_000, 50_000, 200_000, 7, 2, 62_000, 205_000, 2_000),
+    "national": Scale(20_000, 3_000, 5_000, 50_000, 1_000_000, 5_000_000, 8, 2, 620_000, 2_050_000, 20_000),
 }
 
 # The bench corner: the same at every scale (its own random stream).
@@ -776,7 +776,7 @@ class Generator:
         # Events describing what is created, per row of each kind (measured on generated data).
         estimate = int(5.7 * s.organisations + 26 * s.partnerships + 8.2 * decisions
                        + 1.85 * s.clauses_comments + 2 * s.agreements
-                       + DELIVERY_EVENTS_PER_PARTNERSHIP * s.partnerships + 0.2 * s.work_items
+                       + DELIVERY_EVENTS_PER_PARTNERSHIP * s.partnerships + 0.17 * s.work_items
                        + s.citizens + ANCHOR_CITIZENS)
         self._writers()
         self.audit = AuditStream(self, start_id, previous, s.audit_events, estimate)
@@ -1664,8 +1664,8 @@ class Generator:
                 links.add((self.new_id("programme.WorkItem_commitments"), iid, rng.choice(choices)))
 
         n_obj = max(1, min(6, round(n * 0.025)))
-        n_ini = max(n_obj, round(n * 0.06))
-        n_mil = max(n_ini, round(n * 0.12))
+        n_ini = max(n_obj, round(n * 0.05))
+        n_mil = max(n_ini, round(n * 0.1))
         n_task = max(0, n - n_obj - n_ini - n_mil)
         direct = round(n_task * 0.15)
         ini_split = _split(rng, n_ini, n_obj)

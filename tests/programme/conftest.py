@@ -48,8 +48,9 @@ class Cast:
         """An objective → initiative → milestone → task chain."""
         o = self.item("objective", "Nobody goes hungry")
         i = self.item("initiative", "Community kitchen", parent=o, owner=self.charity)
-        m = self.item("milestone", "Kitchen open", parent=i, due_date=dt.date(2026, 6, 1))
-        t = self.item("task", "Buy ovens", parent=m, owner=self.charity, due_date=dt.date(2026, 5, 1))
+        today = timezone.localdate()
+        m = self.item("milestone", "Kitchen open", parent=i, due_date=today + dt.timedelta(days=90))
+        t = self.item("task", "Buy ovens", parent=m, owner=self.charity, due_date=today + dt.timedelta(days=60))
         return o, i, m, t
 
     def adopt(self):

@@ -6,7 +6,6 @@ partnership. Recording minutes turns each action into a task in the work program
 transaction: if one action is refused, nothing is written.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal

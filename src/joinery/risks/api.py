@@ -5,7 +5,6 @@ name) says which of your organisations you act for. A risk is visible to whoever
 partnership: one in a private partnership answers 404 to anyone else, as on the web.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated

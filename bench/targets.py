@@ -65,6 +65,15 @@ TARGETS: list[Target] = [
            description="API: contributions"),
     Target("api-work-items", "/api/v1/partnerships/{partnership}/work-items", optional=True,
            description="API: work items"),
+    Target("programme", "/programmes/{programme_id}/", optional=True,
+           description="Bench Network's programme: the tree of about 420 items"),
+    Target("work-item", "/work/{work_item_id}/", optional=True, description="one task: links, volunteers"),
+    Target("volunteer", "/volunteer/", optional=True, description="volunteer opportunities (every public partnership)"),
+    Target("meetings", "/partnerships/{partnership}/meetings/", optional=True, description="review meetings"),
+    Target("meeting", "/meetings/{meeting_id}/", optional=True, description="the next review and its agenda"),
+    Target("risk", "/risks/{risk_id}/", optional=True, description="one risk"),
+    Target("contribution", "/contributions/{contribution_id}/", optional=True, description="one contribution"),
+    Target("api-risks", "/api/v1/partnerships/{partnership}/risks", optional=True, description="API: risks"),
 ]
 
 

@@ -221,6 +221,97 @@ def cmd_agreements_export(args) -> None:
           f"(fingerprint {version.fingerprint}).", file=sys.stderr)
 
 
+def _contributions_context(args):
+    """The partnership, organisation and person named on the command line (or exit with a message)."""
+    from joinery.accounts.models import Person
+    from joinery.network.models import Partnership
+    from joinery.organisations.models import Organisation
+
+    partnership = Partnership.objects.filter(slug=args.partnership).first()
+    if partnership is None:
+        sys.exit(f"No partnership has the short name {args.partnership!r}.")
+    person = None
+    if getattr(args, "as_email", None):
+        person = Person.objects.filter(email__iexact=args.as_email, is_active=True).first()
+        if person is None:
+            sys.exit(f"No active account has the email {args.as_email!r}.")
+    org = None
+    if getattr(args, "acting_for", None):
+        value = args.acting_for
+        org = (Organisation.objects.filter(pk=int(value)).first() if value.isdigit()
+               else Organisation.objects.filter(slug=value).first())
+        if org is None:
+            sys.exit(f"No organisation has the id or short name {value!r}.")
+    return partnership, org, person
+
+
+def cmd_contributions_import(args) -> None:
+    """Import a CSV or XLSX file of contributions, all or nothing, with a progress bar."""
+    _django()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from joinery.contributions import services
+    from joinery.core.exceptions import PermissionDenied, ValidationError
+
+    out, err = Console(), Console(stderr=True)
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as e:
+        err.print(f"Cannot read {args.file}: {e.strerror}")
+        sys.exit(2)
+    partnership, org, person = _contributions_context(args)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("Checking rows", total=None)
+
+            def report(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            batch = services.contributions_import(actor=person, acting_for=org, partnership=partnership,
+                                                  filename=Path(args.file).name, data=data, progress=report)
+    except services.ImportRejected as exc:
+        table = Table(title=f"{Path(args.file).name}: nothing was imported", show_lines=False)
+        for name in ("Row", "Column", "What is wrong", "How to fix it"):
+            table.add_column(name, overflow="fold")
+        for r in exc.report:
+            table.add_row(str(r["row"]), r["column"] or "-", r["problem"], r["fix"])
+        out.print(table)
+        err.print(f"{exc.problems} problem(s) in the file: nothing was imported. Fix them and import the whole "
+                  "file again.")
+        sys.exit(1)
+    except PermissionDenied as exc:
+        err.print(f"Refused: {exc}")
+        sys.exit(1)
+    except ValidationError as exc:
+        for message in exc.messages:
+            err.print(message)
+        sys.exit(1)
+    out.print(f"Imported {batch.rows} contribution(s) from {batch.filename} into {partnership.name} "
+              f"(import {batch.pk}).")
+
+
+def cmd_contributions_export(args) -> None:
+    """Write a partnership's contributions ledger as CSV or XLSX."""
+    _django()
+    from joinery.contributions import exports
+
+    partnership, _org, _person = _contributions_context(args)
+    data, _type, filename = exports.export_ledger(partnership=partnership, fmt=args.format,
+                                                  names=args.with_volunteer_names)
+    out = args.output
+    if out is None and args.format == "xlsx" and sys.stdout.isatty():
+        out = filename
+    if out is None or out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    Path(out).write_bytes(data)
+    print(f"Wrote the contributions of {partnership.name} to {out}.", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="joinery", description="Joinery: negotiated governance and co-produced public services.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -265,6 +356,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["pdf", "txt"], default="pdf", help="pdf (default) or txt")
     e.add_argument("-o", "--output", metavar="FILE", help="where to write (default: standard output)")
     e.set_defaults(func=cmd_agreements_export)
+
+    p = sub.add_parser("contributions", help="the contributions ledger: import and export")
+    co_sub = p.add_subparsers(dest="contributions_command", required=True, metavar="ACTION")
+    i = co_sub.add_parser("import", help="import a CSV or XLSX file of contributions (all or nothing)")
+    i.add_argument("file", metavar="FILE", help="the CSV (UTF-8) or .xlsx file")
+    i.add_argument("--partnership", required=True, metavar="SLUG", help="the partnership's short name")
+    i.add_argument("--acting-for", required=True, metavar="ORG", help="your organisation's id or short name")
+    i.add_argument("--as", dest="as_email", required=True, metavar="EMAIL",
+                   help="the email of the person recording the contributions")
+    i.set_defaults(func=cmd_contributions_import)
+    e = co_sub.add_parser("export", help="write a partnership's ledger as CSV or XLSX")
+    e.add_argument("--partnership", required=True, metavar="SLUG", help="the partnership's short name")
+    e.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (default) or xlsx")
+    e.add_argument("-o", "--output", metavar="FILE", help="where to write (default: standard output)")
+    e.add_argument("--with-volunteer-names", action="store_true",
+                   help="name the volunteers (otherwise \"A volunteer\"): for the partners' own use")
+    e.set_defaults(func=cmd_contributions_export)
 
     p = sub.add_parser("manage", help="run a Django management command (joinery manage help)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

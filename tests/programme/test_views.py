@@ -12,7 +12,13 @@ from django.utils import timezone
 from joinery.audit.models import AuditEvent
 from joinery.network.models import Decision, DecisionKind
 from joinery.programme import services
-from joinery.programme.models import ItemStatus, ProgrammeStatus, SignupStatus, VolunteerSignup, WorkItem
+from joinery.programme.models import (
+    ItemStatus,
+    ProgrammeStatus,
+    SignupStatus,
+    VolunteerSignup,
+    WorkItem,
+)
 from tests.conftest import add_role, admin_of, make_organisation, make_person
 from tests.programme.conftest import Cast, page_audit
 
@@ -32,7 +38,7 @@ def url(name, *args):
 
 def test_work_list_shows_programmes_and_filters(client, cast):
     o, i, m, t = cast.tree()
-    late = cast.item(title="Late report", owner=cast.residents, due_date=YESTERDAY)
+    cast.item(title="Late report", owner=cast.residents, due_date=YESTERDAY)
     done = cast.item(title="Finished thing")
     services.work_item_set_status(actor=cast.lead, acting_for=cast.city, item=done, status="done")
     client.force_login(cast.food)
@@ -167,9 +173,12 @@ def test_programme_page_shows_the_tree_and_the_convener_adopts(client, cast):
 
 def test_a_partner_cannot_adopt_now_but_can_put_it_to_a_decision(client, cast):
     client.force_login(cast.food)
+    body = text(client.get(url("detail", cast.programme.pk)))
+    assert "Put it to the partners as a decision" in body and "The convener adopts it now" not in body
     r = client.post(url("adopt", cast.programme.pk), {"adopt-acting_for": cast.charity.pk, "adopt-how": "now"})
     page_audit(r, 400)
-    assert "Only the convener" in text(r)
+    cast.programme.refresh_from_db()
+    assert cast.programme.status == ProgrammeStatus.DRAFT
     r = client.post(url("adopt", cast.programme.pk), {"adopt-acting_for": cast.charity.pk, "adopt-how": "decision"})
     d = Decision.objects.get(kind=DecisionKind.PROGRAMME_CHANGE)
     assert r.status_code == 302 and r.url == d.get_absolute_url()

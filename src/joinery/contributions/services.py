@@ -595,6 +595,8 @@ def contribution_record(*, actor, acting_for, partnership, kind: str, descriptio
     """Record what a partner (or, with `person`, a citizen) put in. See the module's rules."""
     require_partner(actor, acting_for, partnership)
     rules = LedgerRules(partnership, acting_for, actor=actor)
+    if commitment is not None:
+        commitment = rules.commitment(commitment.pk)  # as stored now, with its agreement's current status
     c, errors = rules.check(kind=kind, description=description, date=date, period_start=period_start,
                             period_end=period_end, quantity=quantity, currency=currency, unit=unit, people=people,
                             work_kind=work_kind, value=value, commitment=commitment, work_item=work_item,
@@ -664,7 +666,12 @@ def contribution_correct(*, actor, acting_for, contribution: Contribution, reaso
         "commitment": old.commitment, "work_item": old.work_item, "evidence": None,
         "evidence_url": old.evidence_url, "organisation": old.organisation,
     }
+    if changes.get("commitment") is not None:
+        changes["commitment"] = rules.commitment(changes["commitment"].pk)
     wanted = {**current, **changes}
+    single_day = old.period_start == old.period_end == old.date
+    if single_day and "date" in changes and not ({"period_start", "period_end"} & set(changes)):
+        wanted["period_start"] = wanted["period_end"] = wanted["date"]  # a one-day contribution moves whole
     if wanted["kind"] == ContributionKind.MONEY:
         wanted["unit"] = wanted["currency"]
     same = {k: v for k, v in wanted.items() if k != "evidence"} == {k: v for k, v in current.items() if k != "evidence"}
@@ -727,6 +734,8 @@ def volunteer_hours_record(*, actor, acting_for, signup, hours, date: dt.date, d
                                           "them first.") % {"who": signup.person.display_name,
                                                            "s": signup.get_status_display().lower()}})
     rules = LedgerRules(partnership, acting_for, actor=actor)
+    if commitment is not None:
+        commitment = rules.commitment(commitment.pk)
     text = (description or "").strip() or _("Volunteering on “%(task)s”") % {"task": item.title}
     c, errors = rules.check(kind=ContributionKind.VOLUNTEER_HOURS, description=text[:500], date=date,
                             quantity=hours, people=1, work_kind=work_kind, commitment=commitment, work_item=item,

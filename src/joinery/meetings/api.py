@@ -304,7 +304,7 @@ def meeting_reschedule(request, meeting_id: IdPath, payload: MeetingPatch):
                                         expected_version=expected_version, **fields)
     except services.MeetingConflict as exc:
         body = validation_error_body(exc)
-        body["theirs"] = MeetingOut.from_orm(selectors.meeting_get(pk=exc.meeting.pk)).dict()
+        body["theirs"] = selectors.meeting_get(pk=exc.meeting.pk)
         return Status(409, body)
     return _detail(m)
 

@@ -29,7 +29,8 @@ def _multi(label, objects, *, text=str, help_text="", widget=None):
     by_pk = {str(o.pk): o for o in objects}
     return forms.TypedMultipleChoiceField(label=label, choices=[(str(o.pk), text(o)) for o in objects],
                                           required=False, coerce=lambda pk: by_pk[pk], help_text=help_text,
-                                          widget=widget or forms.SelectMultiple)
+                                          widget=widget or forms.SelectMultiple(
+                                              attrs={"size": max(3, min(10, len(objects)))}))
 
 
 class WorkFilterForm(forms.Form):

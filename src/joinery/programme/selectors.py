@@ -294,7 +294,7 @@ def volunteer_opportunities(person, *, limit: int = 100) -> list[WorkItem]:
     """Open tasks that want volunteers, in public partnerships and the person's own; with who has signed up."""
     qs = (WorkItem.objects.filter(volunteers_wanted__gt=0, status__in=OPEN_STATUSES,
                                   partnership__in=visible_partnerships(person=person))
-          .select_related("partnership", "owner")
+          .select_related("partnership", "owner", "owner_person")
           .annotate(confirmed=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED)))
           .order_by(F("due_date").asc(nulls_last=True), "id"))
     items = list(qs[:limit])

@@ -217,8 +217,7 @@ def detail(request, pk, adopt_form=None):
     tree = selectors.programme_tree(programme)
     can_adopt = programme.status == ProgrammeStatus.DRAFT and bool(st.planner_orgs)
     if can_adopt and adopt_form is None:
-        adopt_form = AdoptForm(prefix="adopt", initial={
-            "how": "now" if st.convener_orgs else "decision"}).set_acting_for(st.planner_orgs)
+        adopt_form = _adopt_form(None, st)
     return render(request, "programme/detail.html", {
         "programme": programme, "partnership": p, "tree": tree, "standing": st,
         "pending": selectors.pending_changes(programme=programme),
@@ -227,13 +226,20 @@ def detail(request, pk, adopt_form=None):
     }, status=400 if adopt_form is not None and adopt_form.errors else 200)
 
 
+def _adopt_form(data, st):
+    form = AdoptForm(data, prefix="adopt", initial={"how": "now" if st.convener_orgs else "decision"})
+    if not st.convener_orgs:  # only the convener adopts at once; other partners put it to a decision
+        form.fields["how"].choices = [c for c in form.fields["how"].choices if c[0] != "now"]
+    return form.set_acting_for(st.planner_orgs)
+
+
 @login_required
 def adopt(request, pk):
     if request.method != "POST":
         return redirect("programme:detail", pk=pk)
     programme = _programme(request, pk)
     st = selectors.standing(person=request.user, partnership=programme.partnership)
-    form = AdoptForm(request.POST, prefix="adopt").set_acting_for(st.planner_orgs)
+    form = _adopt_form(request.POST, st)
     if not _not_allowed(form, st.planner_orgs, _("Only an administrator or coordinator of a partner can do this.")) \
             and form.is_valid():
         try:
@@ -306,7 +312,7 @@ def item(request, pk, bound=None):
             s.decide_form = None
     hours_url = _record_hours_url(i)
     confirmed = [s for s in signups if s.status == SignupStatus.CONFIRMED]
-    can_sign_up = (i.volunteers_wanted > 0 and i.is_open and len(confirmed) < i.volunteers_wanted
+    can_sign_up = (not editors and i.volunteers_wanted > 0 and i.is_open and len(confirmed) < i.volunteers_wanted
                    and (mine is None or mine.status == SignupStatus.WITHDRAWN)
                    and (p.is_public or st.is_partner))
     return render(request, "programme/item.html", {

@@ -295,7 +295,7 @@ def risk_update(request, risk_id: IdPath, payload: RiskPatch):
                                  expected_version=expected_version, **fields)
     except services.RiskConflict as exc:
         body = validation_error_body(exc)
-        body["theirs"] = RiskOut.from_orm(_out(exc.risk)).dict()
+        body["theirs"] = _out(exc.risk)
         return Status(409, body)
     return _out(r)
 

@@ -42,7 +42,7 @@ def register(*, partnership, status: str = "") -> QuerySet:
     qs = Risk.objects.filter(partnership=partnership)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("owner", "owner_person", "accepted_by").order_by("-score", "id")
+    return qs.select_related("partnership", "owner", "owner_person", "accepted_by").order_by("-score", "id")
 
 
 def is_above(risk: Risk, appetite: RiskAppetite | None) -> bool:

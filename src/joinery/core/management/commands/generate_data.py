@@ -1527,6 +1527,7 @@ class Generator:
         for _ in range(s.citizens):
             self.citizens.append(self._person(self._random_name(rng)))
         self.bench_signups = 0
+        self.item_kinds: dict[str, int] = {}
         self.url_for = _UrlTemplates()
         made_items = made_contributions = 0
         anchor = [p for p in self.delivery_plan if p["anchor"]]
@@ -1557,6 +1558,7 @@ class Generator:
                                                  rng.randint(1, 3), window=(lo, lo + span))
             left_items -= items
             left_contributions -= contributions
+        self.context["work_items_by_kind"] = self.item_kinds
 
     def _deliver(self, rng, p, n_items, n_contributions, n_risks, n_meetings, *, window):
         """One partnership: programmes, rates, contributions, risks, meetings. Returns (items, contributions)."""
@@ -1625,6 +1627,7 @@ class Generator:
                                  admin if rng.random() < 0.4 else None, start, due, status, completed, volunteers,
                                  note, position, admin))
         ctx["items"] += 1
+        self.item_kinds[kind] = self.item_kinds.get(kind, 0) + 1
         return iid, status
 
     def _programme(self, rng, p, ctx, agreement, n, commitments):
@@ -2084,7 +2087,7 @@ class Generator:
         rng = self.rng
         w = self.w["notification"]
         kinds = ["invitation", "decision_opened", "decision_closing", "decision_closed", "membership", "charter",
-                 "agreement"]
+                 "agreement", "work", "volunteering", "contribution", "risk", "meeting"]
         n_people = len(self.people_names)
         total = n_people * self.scale.notifications_per_person
         for k in range(BENCH_NOTIFICATIONS):

@@ -9,7 +9,7 @@
   const rows = data.rows || [];
   if (!rows.length) return;
   const text = data.text || {};
-  // Colours follow the status, and the pattern (a dashed border) marks overdue work, so colour is not the only cue.
+  // Colours follow the status; a thick dark border marks overdue work, and the tooltip and table say it in words.
   const colours = { planned: "#1d70b8", in_progress: "#00703c", blocked: "#d4351c", done: "#505a5f", cancelled: "#b1b4b6" };
   const day = 86400000;
   const fmt = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -25,8 +25,8 @@
         backgroundColor: rows.map((r) => colours[r.status] || "#1d70b8"),
         borderColor: rows.map((r) => (r.overdue ? "#0b0c0c" : "rgba(0,0,0,0)")),
         borderWidth: rows.map((r) => (r.overdue ? 3 : 0)),
-        borderDash: [4, 2],
         borderSkipped: false,
+        minBarLength: 6,
       }],
     },
     options: {

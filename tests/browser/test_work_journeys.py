@@ -173,7 +173,7 @@ def test_plan_work_from_commitments(ui):
     expect(milestone.get_by_role("link", name=title)).to_be_visible()
 
     # On the work list, and on the timeline with its table and its chart.
-    follow(ui, page, page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Work"))
+    follow(ui, page, page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Work", exact=True))
     work = table(page, "soonest due first")
     row = work.locator("tbody tr", has=page.get_by_role("link", name=title, exact=True))
     expect(row).to_contain_text("City of Riverton")
@@ -668,7 +668,7 @@ def test_hold_a_review_meeting_that_creates_tasks(ui):
     expect(h1(page)).to_have_text(actions[0])
     expect(main(page)).to_contain_text(f"Agreed at the review meeting “{title}”")
     expect(main(page).locator(".govuk-caption-l").get_by_role("link", name=PROGRAMME)).to_be_visible()
-    follow(ui, page, page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Work"))
+    follow(ui, page, page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Work", exact=True))
     page.get_by_label("Search titles").fill(actions[0])
     follow(ui, page, page.get_by_role("button", name="Apply filters"), "new tasks")
     work = table(page, "soonest due first")

@@ -315,3 +315,15 @@ def test_detail_query_count_is_flat(client, partnership, city, charity):
         actions=[{"title": f"Action {n}", "owner": orgs[n % len(orgs)], "due_date": timezone.localdate()}
                  for n in range(8)])
     assert count_queries(client, bigger.get_absolute_url()) == few
+
+
+def test_garbage_posts_never_give_a_server_error(client, partnership, city):
+    m = held_today(partnership, city)
+    client.force_login(admin_of(city))
+    for url in (reverse("meetings:create", args=[partnership.slug]), reverse("meetings:edit", args=[m.pk]),
+                reverse("meetings:cancel", args=[m.pk]), reverse("meetings:minutes", args=[m.pk])):
+        for data in ({}, {"acting_for": "999999", "agreement": "x", "version": "abc", "starts_at": "2999-99-99",
+                          "attendance-TOTAL_FORMS": "9999", "actions-TOTAL_FORMS": "-1"}):
+            response = client.post(url, data)
+            assert response.status_code == 400, (url, data, response.status_code)
+    assert client.post(reverse("meetings:refresh_agenda", args=[m.pk]), {"acting_for": "x"}).status_code == 302

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from joinery.network.models import Decision, DecisionKind
 from joinery.programme import services
-from joinery.programme.models import ItemStatus, ProgrammeStatus, SignupStatus, VolunteerSignup, WorkItem
+from joinery.programme.models import (
+    ItemStatus,
+    ProgrammeStatus,
+    SignupStatus,
+    VolunteerSignup,
+    WorkItem,
+)
 from tests.api.conftest import ApiClient, token_for
 from tests.conftest import admin_of, make_organisation, make_person
 from tests.programme.conftest import Cast

@@ -287,3 +287,15 @@ def test_convener_sets_the_appetite_and_sees_its_history(client, partnership, ci
     assert "Careful at first." in html and 'name="threshold"' not in html
     assert client.post(url, {"threshold": "20", "statement": "Ours"}).status_code == 302
     assert RiskAppetite.objects.filter(partnership=partnership).count() == 2
+
+
+def test_garbage_posts_never_give_a_server_error(client, partnership, city):
+    r = make_risk(partnership, city)
+    client.force_login(admin_of(city))
+    for url in (reverse("risks:create", args=[partnership.slug]), reverse("risks:edit", args=[r.pk]),
+                reverse("risks:accept", args=[r.pk]), reverse("risks:close", args=[r.pk]),
+                reverse("risks:appetite", args=[partnership.slug])):
+        for data in ({}, {"acting_for": "999999", "owner": "x", "version": "abc", "likelihood": "-1",
+                          "threshold": "1e9", "review_date": "2999-99-99"}):
+            response = client.post(url, data)
+            assert response.status_code == 400, (url, data, response.status_code)

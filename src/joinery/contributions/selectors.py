@@ -130,7 +130,7 @@ def ledger_totals(*, partnership, filters: LedgerFilters | None = None) -> dict:
     f = filters or LedgerFilters()
     live = LedgerFilters(**{**f.__dict__, "include_withdrawn": False})
     rows = (ledger_queryset(partnership=partnership, filters=live).order_by()
-            .values("currency").annotate(value=Sum("value"), n=Count("id"),
+            .values("currency").annotate(total_value=Sum("value"), n=Count("id"),
                                          hours=Sum("quantity", filter=Q(kind__in=HOUR_KINDS)),
                                          unvalued=Count("id", filter=Q(value__isnull=True))))
     out = {"values": [], "hours": ZERO, "count": 0, "unvalued": 0}
@@ -138,8 +138,8 @@ def ledger_totals(*, partnership, filters: LedgerFilters | None = None) -> dict:
         out["count"] += r["n"]
         out["unvalued"] += r["unvalued"]
         out["hours"] += r["hours"] or ZERO
-        if r["currency"] and r["value"] is not None:
-            out["values"].append({"currency": r["currency"], "value": _cents(r["value"])})
+        if r["currency"] and r["total_value"] is not None:
+            out["values"].append({"currency": r["currency"], "value": _cents(r["total_value"])})
     out["values"].sort(key=lambda v: -v["value"])
     return out
 
@@ -229,8 +229,10 @@ def investment_summary(*, partnership, date_from: dt.date | None = None, date_to
     if date_to:
         qs = qs.filter(date__lte=date_to)
     groups = list(qs.order_by().values("organisation_id", "sector", "currency", "kind")
-                  .annotate(value=Sum("value"), quantity=Sum("quantity"), n=Count("id"),
+                  .annotate(total_value=Sum("value"), total_quantity=Sum("quantity"), n=Count("id"),
                             unvalued=Count("id", filter=Q(value__isnull=True))))
+    for g in groups:
+        g["value"], g["quantity"] = g.pop("total_value"), g.pop("total_quantity")
     partners = _partners(partnership)
 
     totals: dict[str, Decimal] = {}
@@ -350,12 +352,12 @@ def quarterly_trend(*, partnership, quarters: int = 8, today: dt.date | None = N
     starts = [_add_quarters(last, -i) for i in range(quarters - 1, -1, -1)]
     rows = (Contribution.objects.filter(partnership=partnership, withdrawn_at__isnull=True, value__isnull=False,
                                         date__gte=starts[0], date__lte=today)
-            .order_by().values("sector", "currency", quarter=TruncQuarter("date")).annotate(value=Sum("value")))
+            .order_by().values("sector", "currency", quarter=TruncQuarter("date")).annotate(total=Sum("value")))
     by_currency: dict[str, dict] = {}
     for r in rows:
         q = r["quarter"].date() if isinstance(r["quarter"], dt.datetime) else r["quarter"]
         cell = by_currency.setdefault(r["currency"], {}).setdefault(r["sector"], {})
-        cell[q] = cell.get(q, ZERO) + (r["value"] or ZERO)
+        cell[q] = cell.get(q, ZERO) + (r["total"] or ZERO)
     currency = max(by_currency, key=lambda c: sum(sum(v.values()) for v in by_currency[c].values()), default="")
     data = by_currency.get(currency, {})
     series = []
@@ -433,8 +435,11 @@ def _actuals(partnership, commitment_ids, *, until: dt.date | None = None) -> li
                                      commitment_id__in=commitment_ids)
     if until is not None:
         qs = qs.filter(date__lte=until)
-    return list(qs.order_by().values("commitment_id", "kind", "currency", "unit", quarter=TruncQuarter("date"))
-                .annotate(quantity=Sum("quantity"), value=Sum("value")))
+    rows = list(qs.order_by().values("commitment_id", "kind", "currency", "unit", quarter=TruncQuarter("date"))
+                .annotate(total_quantity=Sum("quantity"), total_value=Sum("value")))
+    for r in rows:
+        r["quantity"], r["value"] = r.pop("total_quantity"), r.pop("total_value")
+    return rows
 
 
 @dataclass

@@ -38,6 +38,11 @@ PAST_PAGE_SIZE = 20
 
 # --- helpers ------------------------------------------------------------------------------------
 
+def _posted(request):
+    """The form data of a POST (even an empty one, so that it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _partnership(request, slug) -> Partnership:
     p = get_object_or_404(Partnership, slug=slug)
     if not request.user.has_perm("meetings.view_meetings", p):
@@ -127,7 +132,7 @@ def ics(request, pk):
 def create(request, slug):
     p = _partnership(request, slug)
     mine = _mine(request, p)
-    form = MeetingForm(request.POST or None).set_acting_for(mine)
+    form = MeetingForm(_posted(request)).set_acting_for(mine)
     form.set_reviewed(selectors.reviewable_agreements(partnership=p), selectors.reviewable_programmes(partnership=p))
     if request.method == "POST" and not _refuse_if_nobody(form, mine) and form.is_valid():
         data = dict(form.cleaned_data)
@@ -173,7 +178,7 @@ def edit(request, pk):
     mine = _mine(request, p)
     initial = {"title": m.title, "starts_at": timezone.localtime(m.starts_at),
                "ends_at": timezone.localtime(m.ends_at), "location": m.location, "version": m.version}
-    form = RescheduleForm(request.POST or None, initial=initial).set_acting_for(mine)
+    form = RescheduleForm(_posted(request), initial=initial).set_acting_for(mine)
     conflict = None
     if m.status != MeetingStatus.SCHEDULED:
         messages.error(request, _("This meeting is %(s)s: it can no longer be changed.")
@@ -207,7 +212,7 @@ def cancel(request, pk):
     m = _meeting(request, pk)
     p = m.partnership
     mine = _mine(request, p)
-    form = CancelForm(request.POST or None, initial={"version": m.version}).set_acting_for(mine)
+    form = CancelForm(_posted(request), initial={"version": m.version}).set_acting_for(mine)
     stale = False
     if request.method == "POST" and not _refuse_if_nobody(form, mine) and form.is_valid():
         data = form.cleaned_data

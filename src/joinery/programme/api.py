@@ -349,7 +349,7 @@ def _programme_detail(pk: int) -> WorkProgramme:
 @paginate(Pagination)
 def programme_list(request, slug: SlugPath):
     p = visible_partnership(request.auth, slug)
-    return p.programmes.select_related("partnership").order_by("agreement_id", "id")
+    return p.programmes.select_related("partnership").order_by(selectors.WHOLE_FIRST, "id")
 
 
 @router.post("/partnerships/{slug}/programmes", response={201: ProgrammeDetailOut, **ERROR_RESPONSES},

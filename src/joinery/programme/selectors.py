@@ -45,6 +45,8 @@ RECENT_DAYS = 30
 TREE_LIMIT = 2000
 #: "Open" as a filter value: planned, in progress or blocked.
 OPEN = "open"
+#: Programmes of the whole partnership before those of one agreement (NULL first on every database).
+WHOLE_FIRST = F("agreement_id").asc(nulls_first=True)
 
 
 def _today() -> dt.date:
@@ -112,7 +114,7 @@ def partner_people(*, partnership) -> list[Representative]:
 # --- programmes ---------------------------------------------------------------------------
 
 def programmes_of(*, partnership, limit: int = 100) -> list[WorkProgramme]:
-    return list(partnership.programmes.select_related("agreement").order_by("agreement_id", "id")[:limit])
+    return list(partnership.programmes.select_related("agreement").order_by(WHOLE_FIRST, "id")[:limit])
 
 
 def programme_get(*, pk: int) -> WorkProgramme:

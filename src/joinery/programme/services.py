@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -287,7 +287,7 @@ def describe_change(payload: dict) -> str:
 # --- programmes ----------------------------------------------------------------------------
 
 def _lock_programme(programme) -> WorkProgramme:
-    return WorkProgramme.objects.select_for_update().select_related("partnership").get(pk=programme.pk)
+    return WorkProgramme.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=programme.pk)
 
 
 def _programme_write(*, actor, acting_for, partnership, title, summary, agreement, changes_need_decision):
@@ -386,7 +386,7 @@ def programme_for_actions(*, actor, acting_for, partnership, agreement=None) -> 
         found = partnership.programmes.filter(agreement=agreement).order_by("id").first()
         if found:
             return found
-    found = partnership.programmes.order_by("agreement_id", "id").first()  # whole-partnership ones first
+    found = partnership.programmes.order_by(F("agreement_id").asc(nulls_first=True), "id").first()  # whole-partnership ones first
     if found:
         return found
     return _programme_write(actor=actor, acting_for=acting_for, partnership=partnership,
@@ -456,7 +456,7 @@ def work_item_create(*, actor, acting_for, programme, kind, title, owner, parent
 
 
 def _lock_item(item) -> WorkItem:
-    return (WorkItem.objects.select_for_update()
+    return (WorkItem.objects.select_for_update(of=("self",))
             .select_related("partnership", "programme", "owner", "owner_person").get(pk=item.pk))
 
 
@@ -700,7 +700,7 @@ def apply_programme_decision(*, decision, actor) -> None:
     if decision.outcome != Outcome.CARRIED:
         return
     payload = decision.payload
-    programme = (WorkProgramme.objects.select_for_update().select_related("partnership")
+    programme = (WorkProgramme.objects.select_for_update(of=("self",)).select_related("partnership")
                  .filter(pk=payload.get("programme")).first())
     if programme is None:
         return
@@ -759,7 +759,7 @@ def volunteer_signup(*, actor, item, message: str = "") -> VolunteerSignup:
     if not i.is_open:
         raise ValidationError(_("This task is %(s)s: it no longer needs volunteers.")
                               % {"s": str(i.get_status_display()).lower()})
-    existing = VolunteerSignup.objects.select_for_update().filter(item=i, person=actor).first()
+    existing = VolunteerSignup.objects.select_for_update(of=("self",)).filter(item=i, person=actor).first()
     if existing and existing.status in (SignupStatus.PENDING, SignupStatus.CONFIRMED):
         raise ValidationError(_("You have already offered to help with this task."))
     if existing and existing.status == SignupStatus.DECLINED:
@@ -790,7 +790,7 @@ def volunteer_signup(*, actor, item, message: str = "") -> VolunteerSignup:
 @transaction.atomic
 def volunteer_signup_withdraw(*, actor, signup, reason: str = "") -> VolunteerSignup:
     """The volunteer withdraws their offer (waiting or confirmed)."""
-    s = VolunteerSignup.objects.select_for_update().select_related("item", "item__partnership").get(pk=signup.pk)
+    s = VolunteerSignup.objects.select_for_update(of=("self",)).select_related("item", "item__partnership").get(pk=signup.pk)
     if actor is None or not actor.is_authenticated or s.person_id != actor.pk:
         raise PermissionDenied(_("Only the volunteer can withdraw this offer."))
     if s.status not in (SignupStatus.PENDING, SignupStatus.CONFIRMED):
@@ -809,7 +809,7 @@ def volunteer_signup_withdraw(*, actor, signup, reason: str = "") -> VolunteerSi
 @transaction.atomic
 def volunteer_signup_decide(*, actor, acting_for, signup, confirm: bool, reason: str = "") -> VolunteerSignup:
     """The task's owner organisation (or the convener) confirms or declines a volunteer's offer."""
-    s = VolunteerSignup.objects.select_for_update().select_related("person").get(pk=signup.pk)
+    s = VolunteerSignup.objects.select_for_update(of=("self",)).select_related("person").get(pk=signup.pk)
     i = _lock_item(s.item)
     _require_item_editor(actor, i, acting_for)
     if s.status != SignupStatus.PENDING:

@@ -26,6 +26,11 @@ PAGE_SIZE = 50
 
 # --- helpers ------------------------------------------------------------------------------------
 
+def _posted(request):
+    """The form data of a POST (even an empty one, so that it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _partnership(request, slug) -> Partnership:
     p = get_object_or_404(Partnership, slug=slug)
     if not request.user.has_perm("risks.view_register", p):
@@ -89,7 +94,7 @@ def create(request, slug):
     p = _partnership(request, slug)
     partners = selectors.partner_organisations(partnership=p)
     mine = selectors.my_partner_organisations(person=request.user, partnership=p)
-    form = RiskForm(request.POST or None).set_acting_for(mine)
+    form = RiskForm(_posted(request)).set_acting_for(mine)
     form.set_partners(partners)
     if request.method == "POST":
         if not _refuse_if_nobody(form, mine, _not_a_partner()) and form.is_valid():
@@ -141,7 +146,7 @@ def edit(request, pk):
         f.set_current_status(r.status)
         return f
 
-    form = make(request.POST or None)
+    form = make(_posted(request))
     conflict = None
     if request.method == "POST" and not _refuse_if_nobody(form, mine, _not_a_partner()) and form.is_valid():
         data = dict(form.cleaned_data)
@@ -178,7 +183,7 @@ def accept(request, pk):
     convener = {o.pk for o in selectors.my_partner_organisations(person=request.user, partnership=p,
                                                                  convener_only=True)}
     deciders = [o for o in mine if o.pk == r.owner_id or o.pk in convener]
-    form = AcceptForm(request.POST or None, initial={"version": r.version}).set_acting_for(deciders)
+    form = AcceptForm(_posted(request), initial={"version": r.version}).set_acting_for(deciders)
     message = _("Only the convener or the organisation that owns this risk (%(org)s) can accept it.") % {
         "org": r.owner.name}
     stale = False
@@ -208,7 +213,7 @@ def close(request, pk):
     convener = {o.pk for o in selectors.my_partner_organisations(person=request.user, partnership=p,
                                                                  convener_only=True)}
     deciders = [o for o in mine if o.pk == r.owner_id or o.pk in convener]
-    form = CloseForm(request.POST or None, initial={"version": r.version}).set_acting_for(deciders)
+    form = CloseForm(_posted(request), initial={"version": r.version}).set_acting_for(deciders)
     message = _("Only the convener or the organisation that owns this risk (%(org)s) can close it.") % {
         "org": r.owner.name}
     if request.method == "POST" and not _refuse_if_nobody(form, deciders, message) and form.is_valid():
@@ -234,7 +239,7 @@ def appetite(request, slug):
     form = None
     if mine:
         initial = {"threshold": current.threshold, "statement": current.statement} if current else None
-        form = AppetiteForm(request.POST or None, initial=initial).set_acting_for(mine)
+        form = AppetiteForm(_posted(request), initial=initial).set_acting_for(mine)
     if request.method == "POST":
         if form is None:
             messages.error(request, _("Only the convener's administrators and coordinators can set the risk "

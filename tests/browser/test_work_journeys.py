@@ -166,6 +166,16 @@ def test_plan_work_from_commitments(ui):
     expect(commitments.locator("tbody tr")).to_contain_text("Coordinator and finance officer")
     expect(commitments.get_by_role("link", name=AGREEMENT)).to_be_visible()
 
+    # Work has started: its status changes at once (a task needs no partnership decision).
+    follow(ui, page, main(page).get_by_role("link", name="Change the status"))
+    expect(h1(page)).to_have_text("Change the status")
+    page.get_by_label("In progress", exact=True).check()
+    page.get_by_label("Note").fill("The hall is provisionally booked.")
+    follow(ui, page, page.get_by_role("button", name="Save the status"))
+    assert path_of(page) == item_path
+    expect(banner(page)).to_contain_text(f"“{title}” is now in progress.")
+    expect(main(page).locator(".joinery-work-status").first).to_have_text("In progress")
+
     # On the programme, under its milestone.
     follow(ui, page, main(page).locator(".govuk-caption-l").get_by_role("link", name=PROGRAMME))
     assert path_of(page) == programme_path
@@ -177,7 +187,7 @@ def test_plan_work_from_commitments(ui):
     work = table(page, "soonest due first")
     row = work.locator("tbody tr", has=page.get_by_role("link", name=title, exact=True))
     expect(row).to_contain_text("City of Riverton")
-    expect(row).to_contain_text("Planned")
+    expect(row).to_contain_text("In progress")
     expect(row).to_contain_text("Overdue")
 
     work_nav = page.get_by_role("navigation", name="Work programme")
@@ -186,7 +196,7 @@ def test_plan_work_from_commitments(ui):
     expect(page.locator("#timeline-summary")).to_contain_text(re.compile(r"^\d+ items, \d+ overdue"))
     timeline = table(page, "Work on the timeline")
     row = timeline.locator("tbody tr", has=page.get_by_role("link", name=title, exact=True))
-    expect(row).to_contain_text("Planned — overdue")
+    expect(row).to_contain_text("In progress — overdue")
     canvas = page.locator("canvas#timeline-chart")
     expect(canvas).to_have_attribute("role", "img")
     expect(canvas).to_have_attribute("aria-label", re.compile("table below"))
@@ -360,11 +370,29 @@ def test_record_and_import_contributions(ui, tmp_path):
     expect(summary_value(page, "Value")).to_have_text("CAD 1,250.50")
     expect(table(page, "What happened to this record").locator("tbody tr").first).to_contain_text("Grace Mensah")
 
+    # A typo in the amount is corrected: a new record replaces it, and the first one stays in the history.
+    recorded_path = path_of(page)
+    follow(ui, page, main(page).get_by_role("link", name="Correct it"))
+    expect(h1(page)).to_have_text("Correct a contribution")
+    expect(page.get_by_label("Amount", exact=True)).to_have_value(re.compile(r"^1250\.50*$"))
+    page.get_by_label("Amount", exact=True).fill("1205.50")
+    page.get_by_label("Why is it corrected?").fill("The receipts add up to 1,205.50: the digits were swapped.")
+    follow(ui, page, page.get_by_role("button", name="Save the correction"))
+    expect(banner(page)).to_contain_text("Corrected. The earlier record is kept in the history.")
+    assert path_of(page) != recorded_path
+    expect(summary_value(page, "Value")).to_have_text("CAD 1,205.50")
+    expect(summary_value(page, "Corrects")).to_contain_text("the digits were swapped")
+    follow(ui, page, summary_value(page, "Corrects").get_by_role("link"))
+    assert path_of(page) == recorded_path
+    expect(main(page).locator(".govuk-warning-text")).to_contain_text("it no longer counts")
+    expect(summary_value(page, "Value")).to_have_text("CAD 1,250.50")
+
     # Import: a file with one bad row is refused whole, with what to fix row by row.
     follow(ui, page, main(page).get_by_role("link", name="Back to the contributions ledger"))
     ledger = table(page, "Contributions, newest first")
+    # Once: neither the refused negative amount nor the corrected record count.
     expect(ledger.locator("tbody tr", has_text=description)).to_have_count(1)
-    expect(ledger.locator("tbody tr", has_text="harvest market")).to_have_count(1)  # the refused one is not there
+    expect(ledger.locator("tbody tr", has_text=description)).to_contain_text("CAD 1,205.50")
     follow(ui, page, main(page).get_by_role("link", name="Import from a file"))
     expect(h1(page)).to_have_text("Import contributions")
     day = (today() - dt.timedelta(days=3)).isoformat()
@@ -506,6 +534,24 @@ def test_see_the_investment_page_with_and_without_javascript(ui):
     _check_investment_tables(page)
 
 
+def test_the_convener_sees_the_rate_form_and_a_bad_rate_is_refused(ui):
+    page = ui.signed_in_page(COORDINATOR)
+    open_eastside_page(ui, page, "Contributions")
+    expect(h1(page)).to_have_text("Contributions ledger")
+    follow(ui, page, page.get_by_role("navigation", name="Contributions").get_by_role("link", name="Valuation rates"))
+    expect(page.get_by_role("heading", name="Set a rate")).to_be_visible()
+    page.get_by_label("Code").fill("volunteer-general")
+    page.get_by_label("Kind of work").fill("Volunteer work (general)")
+    page.get_by_label("Volunteer hours", exact=True).check()
+    page.get_by_label("Value of one hour").fill("-5")
+    page.get_by_label("Basis for the rate").fill("A mistake: a rate is never negative.")
+    follow(ui, page, page.get_by_role("button", name="Set the rate"), "negative rate")
+    expect(error_summary(page)).to_contain_text("The value of one hour must be more than zero.")
+    # Nothing changed: the rate in force is the same.
+    expect(table(page, "Rates in force").locator("tbody tr", has_text="Volunteer work (general)")).to_contain_text(
+        "CAD 32.50")
+
+
 # --- 5. accept a risk for innovation ----------------------------------------------------------------
 
 def test_accept_a_risk_for_innovation(ui):
@@ -523,6 +569,18 @@ def test_accept_a_risk_for_innovation(ui):
     register = table(page, re.compile(r"risks, highest score first"))
     row = register.locator("tbody tr", has=page.get_by_role("link", name=risk))
     expect(row.locator("td").last).to_have_text("Above appetite")
+
+    # Recording a risk needs its cause and consequence: an empty form is refused.
+    follow(ui, page, main(page).get_by_role("link", name="Record a risk"))
+    expect(h1(page)).to_have_text("Record a risk")
+    page.get_by_label("Risk", exact=True).fill("Volunteers drop out over the winter holidays")
+    follow(ui, page, page.get_by_role("button", name="Record the risk"), "incomplete risk")
+    expect(error_summary(page).get_by_role("link", name=re.compile(".")).first).to_have_attribute(
+        "href", re.compile(r"^#id_"))
+    expect(page.get_by_label("Risk", exact=True)).to_have_value("Volunteers drop out over the winter holidays")
+    follow(ui, page, page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Risk register"))
+    row = table(page, re.compile(r"risks, highest score first")).locator(
+        "tbody tr", has=page.get_by_role("link", name=risk))
 
     follow(ui, page, row.get_by_role("link", name=risk))
     expect(h1(page)).to_have_text(risk)
@@ -600,8 +658,14 @@ def test_hold_a_review_meeting_that_creates_tasks(ui):
     body = response.text()
     assert body.startswith("BEGIN:VCALENDAR"), body[:80]
     assert "BEGIN:VEVENT" in body and UPCOMING in body.replace("\r\n ", ""), body
-    # It has not taken place: its minutes cannot be recorded yet.
+    # It has not taken place: its minutes cannot be recorded yet; it can be changed.
     expect(main(page).get_by_role("link", name="Record the minutes")).to_have_count(0)
+    follow(ui, page, main(page).get_by_role("link", name="Change the meeting"))
+    expect(h1(page)).to_have_text("Change the meeting")
+    expect(page.get_by_label("Title")).to_have_value(UPCOMING)
+    expect(page.get_by_label("Place or link")).to_have_value("Riverton City Hall, room 204")
+    follow(ui, page, main(page).get_by_role("link", name="Back to the meeting"))
+    expect(h1(page)).to_have_text(UPCOMING)
 
     # Today's review (held this morning): scheduled, then its minutes recorded.
     follow(ui, page, main(page).get_by_role("link", name="Back to the review meetings"))

@@ -19,7 +19,7 @@ from joinery.contributions.models import Contribution, ContributionImport, Valua
 from tests.accounts.html_audit import audit
 from tests.conftest import admin_of, make_person
 
-from .conftest import D, PDF, NothingWritten, pdf_upload
+from .conftest import PDF, D, NothingWritten, pdf_upload
 from .test_import import GOOD, csv_bytes
 
 pytestmark = pytest.mark.django_db

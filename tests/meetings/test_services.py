@@ -4,9 +4,10 @@ in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from joinery.audit.models import AuditEvent
 from joinery.core.exceptions import PermissionDenied, StaleEdit, ValidationError
@@ -130,21 +131,40 @@ def test_the_agenda_lists_what_is_due(partnership, city, charity):
     decision = open_decision(partnership)
     m = schedule(partnership, city, days=14)
 
+    # Each item is stored as facts (no sentence); the sentence is written when it is read.
+    assert all("text" not in i for s in m.agenda for i in s["items"])
     overdue = _section(m, "overdue_tasks")
     assert [i["url"] for i in overdue["items"]] == [task.get_absolute_url()]
-    assert "Deliver the leaflets" in overdue["items"][0]["text"] and "10 days overdue" in overdue["items"][0]["text"]
+    (item,) = overdue["items"]
+    assert item == {"kind": "overdue_task", "work_item_id": task.pk, "title": "Deliver the leaflets",
+                    "owner": "Eastside Food Bank", "due_date": task.due_date.isoformat(), "days_overdue": "10",
+                    "url": task.get_absolute_url()}
+    with translation.override("en"):
+        assert "Deliver the leaflets" in agenda.render_item(item) and "10 days overdue" in agenda.render_item(item)
     behind = _section(m, "commitments_behind")
     assert len(behind["items"]) == 1
-    assert "Eastside Food Bank" in behind["items"][0]["text"] and "hours" in behind["items"][0]["text"]
-    assert behind["items"][0]["url"] == agreement.get_absolute_url()
+    (item,) = behind["items"]
+    assert (item["kind"], item["party"], item["unit"], item["committed"]) == (
+        "commitment_behind", "Eastside Food Bank", "hours", "1200.00")
+    assert item["agreement_id"] == agreement.pk and item["url"] == agreement.get_absolute_url()
+    assert Decimal(item["gap"]) == Decimal(item["expected_by_now"]) - Decimal(item["contributed"]) > 0
+    with translation.override("en"):
+        assert "Eastside Food Bank" in agenda.render_item(item) and "1,200 committed" in agenda.render_item(item)
     above = _section(m, "risks_above_appetite")
     assert [i["url"] for i in above["items"]] == [high.get_absolute_url()]  # not the accepted one
-    assert "score 16" in above["items"][0]["text"]
+    assert (above["items"][0]["score"], above["items"][0]["appetite"]) == ("16", "9")
+    with translation.override("en"):
+        assert "score 16 (appetite: up to 9)" in agenda.render_item(above["items"][0])
     decisions = _section(m, "decisions_to_revisit")
     assert [i["url"] for i in decisions["items"]] == [decision.get_absolute_url()]
+    assert decisions["items"][0]["kind"] == "decision_open" and decisions["items"][0]["decision_id"] == decision.pk
     reviews = _section(m, "agreement_reviews")
     assert [i["url"] for i in reviews["items"]] == [agreement.get_absolute_url()]
-    assert "Food security compact" in reviews["items"][0]["text"]
+    (item,) = reviews["items"]
+    assert (item["kind"], item["title"], item["review_date"], item["status"]) == (
+        "agreement_review", "Food security compact", agreement.review_date.isoformat(), "in_force")
+    with translation.override("en"):
+        assert "Food security compact" in agenda.render_item(item) and "(in force)" in agenda.render_item(item)
 
 
 def test_agreement_reviews_beyond_60_days_and_decisions_reviewed_later_are_not_due(partnership, city, charity):
@@ -163,7 +183,7 @@ def test_each_section_is_bounded_with_how_many_more(partnership, city):
     m = schedule(partnership, city)
     section = _section(m, "overdue_tasks")
     assert len(section["items"]) == agenda.LIMIT and section["more"] == 3
-    assert "Late 22" in section["items"][0]["text"]  # the most overdue first
+    assert section["items"][0]["title"] == "Late 22"  # the most overdue first
 
 
 def test_refreshing_the_agenda_picks_up_new_work(partnership, city):

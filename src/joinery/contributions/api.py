@@ -345,6 +345,22 @@ class CommitmentActualOut(Schema):
     def resolve_trend(obj) -> list[str]:
         return [str(v) for v in obj.trend]
 
+    @staticmethod
+    def resolve_committed(obj) -> str:
+        return str(obj.committed)
+
+    @staticmethod
+    def resolve_contributed(obj) -> str:
+        return str(obj.contributed)
+
+    @staticmethod
+    def resolve_gap(obj) -> str:
+        return str(obj.gap)
+
+    @staticmethod
+    def resolve_expected_by_now(obj) -> str:
+        return str(obj.expected_by_now)
+
 
 class CommitmentsVsActualsOut(Schema):
     as_of: dt.date
@@ -459,7 +475,7 @@ def contribution_correct(request, contribution_id: IdPath, payload: CorrectIn):
     """The contribution is withdrawn with your `reason` and a new one, with the fields you send changed,
     replaces it (`replaces_id`). 409 if it was already withdrawn or corrected."""
     c = _contribution(request.auth, contribution_id)
-    data = payload.dict(exclude_unset=True)
+    data = payload.model_dump(exclude_unset=True)
     data.pop("acting_for"), data.pop("reason")
     changes = {k: v for k, v in data.items() if v is not None}
     if "organisation" in changes:

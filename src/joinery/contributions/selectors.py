@@ -333,9 +333,11 @@ def investment_sentences(s: dict) -> list[str]:
                    % {"org": outside["name"], "p": outside["share"], "v": _money(outside["main_value"], cur)})
     citizens = s["by_sector"][SECTOR_ORDER.index(ContributorSector.CITIZENS)]
     if citizens["hours"]:
-        out.append(_("Citizens gave %(h)s volunteer hours, valued at %(v)s (%(p)s%% of the total).")
+        share = (_("less than 1%") if citizens["main_value"] and not citizens["share"]
+                 else f"{citizens['share'] or 0}%")
+        out.append(_("Citizens gave %(h)s volunteer hours, valued at %(v)s (%(p)s of the total).")
                    % {"h": f"{citizens['hours']:,.2f}".rstrip("0").rstrip("."), "v": _money(citizens["main_value"], cur),
-                      "p": citizens["share"] or 0})
+                      "p": share})
     if len(s["currencies"]) > 1:
         out.append(_("Amounts in other currencies (%(c)s) are shown separately and not converted.")
                    % {"c": ", ".join(s["currencies"][1:])})
@@ -525,7 +527,8 @@ def commitments_vs_actuals(*, partnership, period: tuple[dt.date, dt.date] | Non
         p["rows"].append(row)
         unit = row.unit.upper() if row.measure[0] == measures.VALUE else row.unit
         u = p["by_unit"].setdefault(unit, {"unit": unit, "committed": ZERO, "contributed": ZERO,
-                                           "expected_by_now": ZERO})
+                                           "expected_by_now": ZERO, "commitments": 0})
+        u["commitments"] += 1
         u["committed"] += row.committed
         u["contributed"] += row.contributed
         u["expected_by_now"] += row.expected_by_now
@@ -535,8 +538,8 @@ def commitments_vs_actuals(*, partnership, period: tuple[dt.date, dt.date] | Non
     behind = [r for r in ordered if r.behind]
     sentences = []
     if ordered:
-        sentences.append(_("%(b)s of %(n)s commitments are behind what was expected by %(d)s (pro rata over each "
-                           "commitment's period).") % {"b": len(behind), "n": len(ordered), "d": as_of.isoformat()})
+        sentences.append(_("Commitments behind what was expected by %(d)s (each spread evenly over its period): "
+                           "%(b)s of %(n)s.") % {"b": len(behind), "n": len(ordered), "d": as_of.isoformat()})
     else:
         sentences.append(_("No signed agreement of this partnership has commitments yet."))
     return {"rows": ordered, "partners": sorted(partners.values(), key=lambda p: p["organisation"].name),

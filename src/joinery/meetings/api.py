@@ -53,8 +53,20 @@ Date = Annotated[dt.date, AfterValidator(_bounded_date)]
 # --- schemas -------------------------------------------------------------------------------
 
 class AgendaItemOut(Schema):
-    text: str
+    """One agenda item: the facts recorded when the agenda was generated, and its sentence in your language."""
+
+    kind: str = Field(description=(
+        "overdue_task (facts: work_item_id, title, owner, due_date, days_overdue), "
+        "commitment_behind (commitment_id, agreement_id, party, description, unit, contributed, expected_by_now, "
+        "gap, committed), risk_above_appetite (risk_id, title, owner, score, appetite), "
+        "decision_open (decision_id, title, closes_on), decision_review (decision_id, title, review_date), "
+        "agreement_review (agreement_id, title, review_date, status); or text: an item recorded as a sentence "
+        "only, without facts."))
+    text: str = Field(description="The item as a sentence, in the language of the request (Accept-Language).")
     url: str
+    facts: dict[str, str | int | None] = Field(description=(
+        "Titles and names as entered, dates as ISO 8601 (YYYY-MM-DD), numbers and amounts as decimal strings "
+        "(\"1250.50\"), ids as integers."))
 
 
 class AgendaSectionOut(Schema):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import agenda as agenda_module
 from .models import MeetingStatus, ReviewMeeting
@@ -43,9 +44,13 @@ def _description(meeting: ReviewMeeting) -> str:
     if meeting.programme_id:
         lines.append(_("Work programme reviewed: %(t)s") % {"t": meeting.programme.title})
     lines += ["", _("Agenda:")]
-    for section in agenda_module.for_display(meeting.agenda):
+    for section in agenda_module.for_display(meeting.agenda):  # the items' sentences in the invitation's language
         n = len(section["items"]) + section["more"]
         lines.append("- " + _("%(h)s (%(n)d)") % {"h": section["heading"], "n": n})
+        lines += ["  • " + item["text"] for item in section["items"]]
+        if section["more"]:
+            lines.append("  • " + ngettext("And %(n)s more.", "And %(n)s more.", section["more"])
+                         % {"n": section["more"]})
     lines += ["", _("The agenda, with links: %(url)s") % {"url": _absolute(meeting.get_absolute_url())}]
     return "\n".join(lines)
 

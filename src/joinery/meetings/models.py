@@ -34,7 +34,7 @@ class ReviewMeeting(VersionedModel):
     location = models.CharField(_("place or link"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=MeetingStatus.choices,
                               default=MeetingStatus.SCHEDULED)
-    agenda = models.JSONField(_("agenda"), default=list, blank=True)  # [{"section", "items": [{"text", "url"}]}]
+    agenda = models.JSONField(_("agenda"), default=list, blank=True)  # facts, not sentences: see agenda.py
     agenda_generated_at = models.DateTimeField(null=True, blank=True)
     minutes = models.TextField(_("minutes"), blank=True, help_text=_("Markdown."))
     held_at = models.DateTimeField(_("minutes recorded"), null=True, blank=True)

@@ -137,7 +137,8 @@ def work_list(request, slug):
     st = selectors.standing(person=request.user, partnership=p)
     owners = selectors.partner_organisations(partnership=p)
     form = WorkFilterForm(request.GET or None).set_owners(owners)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})  # the filters that are valid; a bad one is ignored, not fatal
     status = data.get("status") or "open"
     page = selectors.work_list(partnership=p, owner=data.get("owner"), status=None if status == "all" else status,
                                overdue=bool(data.get("overdue")), kind=data.get("kind") or None,

@@ -469,9 +469,9 @@ def _check_investment_tables(page):
     for sector in ("Community", "Citizens"):
         row = by_sector.locator("tbody tr", has=page.get_by_role("rowheader", name=sector, exact=True))
         cells = row.locator("td")
-        expect(cells.nth(0)).not_to_have_text(re.compile(r"^0(\.00)?$"))  # valued
-        expect(cells.nth(1)).to_have_text(re.compile(r"^\d+%$"))  # share
-        expect(cells.nth(2)).not_to_have_text(re.compile(r"^0(\.00)?$"))  # hours
+        expect(cells.nth(0)).not_to_have_text(re.compile(r"^\s*0(\.00)?\s*$"))  # valued
+        expect(cells.nth(1)).to_have_text(re.compile(r"^\s*(\d+%|less than 1%)\s*$"))  # share
+        expect(cells.nth(2)).not_to_have_text(re.compile(r"^\s*0(\.00)?\s*$"))  # hours
         expect(cells.nth(3)).not_to_have_text("0")  # contributions
 
     by_partner = table(page, "Investment by partner (CAD), largest first; citizens last")
@@ -485,7 +485,7 @@ def _check_investment_tables(page):
     expect(citizens.locator("th")).to_contain_text("Citizens and volunteers")
     expect(citizens.locator("th")).to_contain_text("Co-producers")
     expect(citizens.locator("td").first).to_have_text("Citizens")
-    expect(citizens.locator("td").nth(3)).not_to_have_text(re.compile(r"^0(\.00)?"))  # hours given
+    expect(citizens.locator("td").nth(3)).not_to_have_text(re.compile(r"^\s*0(\.00)?\b"))  # hours given
 
     expect(table(page, "Investment by kind (CAD)").locator("tbody th")).to_contain_text(
         ["Money", "Staff hours", "Volunteer hours"])

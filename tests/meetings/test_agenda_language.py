@@ -110,12 +110,13 @@ def test_an_agenda_generated_in_english_reads_in_french_for_a_french_reader(clie
     client.force_login(admin_of(charity))
     html = client.get(m.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'lang="fr"' in html
-    # The stored design wrote "due 12 December 2026" in the generator's language; the reader's language now decides.
-    assert f"Deliver the leaflets — Eastside Food Bank, due {french(task.due_date)}" in html
-    assert english(task.due_date) not in html
-    assert f"Food security compact — review due {french(agreement.review_date)} (en vigueur)" in html
+    # The stored design wrote "due 12 December 2026" in the generator's language; the reader's language now decides
+    # (the sentence itself comes from the French catalogue, the date and digits from French formats).
+    assert "Deliver the leaflets — Eastside Food Bank" in html and french(task.due_date) in html
+    assert english(task.due_date) not in html and ", due " not in html
+    assert french(agreement.review_date) in html and "(en vigueur)" in html
     assert "(in force)" not in html
-    assert f"1{NNBSP}200 committed" in html and "1,200" not in html  # French digit grouping
+    assert f"1{NNBSP}200" in html and "1,200" not in html  # French digit grouping
     # The same stored agenda, read in English.
     html = client.get(m.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Deliver the leaflets — Eastside Food Bank, due {english(task.due_date)} (10 days overdue)" in html
@@ -205,7 +206,7 @@ def test_the_invitation_lists_the_items_in_its_language(client, english_agenda, 
     m, task, _agreement = english_agenda
     for language, day in (("fr", french(task.due_date)), ("en", english(task.due_date))):
         description = str(Calendar.from_ical(ical.invitation(m, language=language)).walk("VEVENT")[0]["description"])
-        assert f"Deliver the leaflets — Eastside Food Bank, due {day}" in description
+        assert "Deliver the leaflets — Eastside Food Bank" in description and day in description
     client.force_login(admin_of(charity))
     response = client.get(reverse("meetings:ics", args=[m.pk]), HTTP_ACCEPT_LANGUAGE="fr")
     description = str(Calendar.from_ical(response.content).walk("VEVENT")[0]["description"])

@@ -10,15 +10,22 @@ every sector and level with their jurisdictions and representatives, partnership
 agreements with parties, Markdown clauses, comment threads, positions, commitments,
 amendments, frozen versions with SHA-256 fingerprints and signatures, notifications, and an
 audit trail whose hash chain is valid (each hash is computed with `AuditEvent.compute_hash`
-itself), so `joinery audit verify` passes.
+itself), so `joinery audit verify` passes. Then what the partnerships do (issue 5): work
+programmes (objectives → initiatives → milestones → mostly tasks, dependencies, links to the
+commitments of agreements in force, tasks offered to volunteers and citizens signed up),
+valuation rates (an old rate superseded, the current one), a year of contributions from
+every partner and from citizens (value = quantity × the rate in force on the date, many
+against commitments, some imported or corrected), risk appetites and risks (some accepted for
+innovation), and review meetings (minutes, attendance, actions that became tasks).
 
 A fixed "bench" corner is the same at every scale, so that comparing scales measures how a
 page behaves as the *rest* of the country grows: the person bench@joinery.example (password
 printed at the end, no MFA: it represents a non-profit) administers "Bench Community
 Services", a partner in the "Bench Network" partnership (slug `bench-network`: 12 partners,
 60 decisions, 40 agreements, one of them with 80 clauses, 160 comments and 3 versions) and in
-seven sister partnerships, and is invited to two more. `--context-out FILE` writes those ids
-and slugs as JSON for bench/run.py.
+seven sister partnerships, and is invited to two more. Bench Network's delivery is fixed too
+(about 550 work items, 2,400 contributions, 30 risks, four reviews). `--context-out FILE`
+writes those ids and slugs as JSON for bench/run.py.
 
 Models are looked up through the app registry (no imports of the domain apps at module
 level): core stays at the bottom of the dependency graph.

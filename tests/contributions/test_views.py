@@ -95,6 +95,15 @@ def test_evidence_is_served_as_an_attachment_to_those_who_may_see_the_partnershi
     assert client.get(url("evidence", no_file.pk)).status_code == 404
 
 
+def test_evidence_of_a_public_partnership_is_for_partners_only(client, pw):
+    c = pw.record(evidence=pdf_upload("invoice.pdf"))
+    client.force_login(make_person())  # a citizen: may read the public ledger, not the receipts
+    assert client.get(url("detail", c.pk)).status_code == 200
+    assert client.get(url("evidence", c.pk)).status_code == 403
+    client.force_login(admin_of(pw.business))
+    assert client.get(url("evidence", c.pk)).status_code == 200
+
+
 def test_volunteers_are_named_to_partners_only(client, pw):
     signup = pw.volunteer(pw.task(), name="Vera Volunteer")
     c = services.volunteer_hours_record(actor=admin_of(pw.charity), acting_for=pw.charity, signup=signup, hours=3,

@@ -35,4 +35,7 @@ def acting_organisations(person, partnership, *, roles=None, convener_only: bool
 
 rules.add_perm("contributions.see_volunteer_names", is_partner | rules.is_staff)
 rules.add_perm("contributions.record_contribution", is_partner)
+# Receipts and invoices can carry personal or commercial details: partners only, even when
+# the partnership (and so the ledger's figures) is public.
+rules.add_perm("contributions.download_evidence", is_partner | rules.is_staff)
 rules.add_perm("contributions.set_rate", is_convener)

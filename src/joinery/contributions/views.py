@@ -348,10 +348,12 @@ def correct(request, pk):
 
 
 def evidence(request, pk):
-    """The evidence file, as an attachment, to whoever may see the partnership; never from /media."""
+    """The evidence file, as an attachment, to the partners only; never from /media."""
     c = _contribution(request, pk)
     if not c.evidence:
         raise Http404
+    if not request.user.has_perm("contributions.download_evidence", c.partnership):
+        raise PermissionDenied
     try:
         handle = c.evidence.open("rb")
     except (FileNotFoundError, OSError) as exc:

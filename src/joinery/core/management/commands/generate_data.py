@@ -1380,7 +1380,7 @@ class Generator:
                         org = rng.choice(parties)
                         ck = rng.choice(list(UNITS))
                         qty = Decimal(rng.randint(1, 500) * (1000 if ck == "money" else 1))
-                        p_start = self.today.replace(month=4, day=1)
+                        p_start = dt.date(self.today.year - (self.today.month < 4), 4, 1)  # this fiscal year
                         p_end = p_start.replace(year=p_start.year + 1) - dt.timedelta(days=1)
                         desc = rng.choice(["Coordinator salary", "Meeting space", "Interpretation", "Quarterly data",
                                            "Outreach sessions", "Volunteer drivers", "Evaluation support"])

@@ -48,9 +48,16 @@ AGENDA_SECTIONS = ["Overdue tasks", "Commitments behind", "Risks above appetite"
 # --- helpers ------------------------------------------------------------------------------------
 
 def follow(ui, page, locator, note: str = ""):
-    """Activate something that loads a new page (a link or a submit button), then check the page."""
-    with page.expect_navigation():
+    """Activate something that loads a new page (a link or a submit button), then check the page.
+
+    A refused form answers 400 (or 409) and is checked like any page; a server error fails here,
+    before axe reports on Django's bare error page.
+    """
+    with page.expect_navigation() as navigation:
         locator.click()
+    response = navigation.value
+    assert response is None or response.status < 500, (
+        f"{response.request.method} {response.url} answered {response.status} (see test-results/browser-server.log)")
     ui.check(page, note)
 
 
@@ -440,6 +447,19 @@ def test_record_and_import_contributions(ui, tmp_path):
     follow(ui, page, ledger.get_by_role("link", name=f"Cold room on loan ({mark})"))
     expect(summary_value(page, "Recorded")).to_contain_text("Imported from food-bank-november-fixed.csv")
     expect(summary_value(page, "Value")).to_have_text("CAD 500.00")
+
+    # The cold room was not lent after all: withdrawn (a reason is required), it stays in the history.
+    cold_room_path = path_of(page)
+    follow(ui, page, page.get_by_role("button", name="Withdraw the contribution"), "withdraw without reason")
+    expect(error_summary(page)).to_be_visible()
+    expect(error_summary(page).get_by_role("link").first).to_have_attribute("href", "#id_reason")
+    page.get_by_label("Why is it withdrawn?").fill("The cold room was needed by its owner after all.")
+    follow(ui, page, page.get_by_role("button", name="Withdraw the contribution"))
+    assert path_of(page) == cold_room_path
+    expect(banner(page)).to_contain_text("The contribution is withdrawn. It stays in the history, with your reason.")
+    expect(main(page).locator(".govuk-warning-text")).to_contain_text("it no longer counts")
+    expect(main(page).locator(".govuk-warning-text")).to_contain_text("needed by its owner after all")
+    expect(page.get_by_role("button", name="Withdraw the contribution")).to_have_count(0)
 
     # The same file again is refused: nothing is imported twice.
     ui.goto(page, f"/partnerships/{SLUG}/contributions/import/")

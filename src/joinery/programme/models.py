@@ -121,6 +121,10 @@ class WorkItem(VersionedModel):
             models.Index(fields=["owner", "status", "due_date"], name="workitem_owner_status_due"),
             models.Index(fields=["programme", "position", "id"], name="workitem_programme_order"),
             models.Index(fields=["volunteers_wanted", "status"], name="workitem_volunteer_open"),
+            # The volunteer opportunities page: open tasks that want volunteers, soonest first.
+            models.Index(fields=["due_date", "id"], name="workitem_volunteer_due",
+                         condition=models.Q(volunteers_wanted__gt=0,
+                                            status__in=["planned", "in_progress", "blocked"])),
         ]
 
     def __str__(self) -> str:

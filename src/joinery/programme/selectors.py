@@ -54,7 +54,8 @@ def _today() -> dt.date:
 
 
 def _item_qs() -> QuerySet:
-    return WorkItem.objects.select_related("owner", "owner_person", "programme", "parent")
+    # The programme is prefetched, not joined: a join made PostgreSQL hash the whole programme table.
+    return WorkItem.objects.select_related("owner", "owner_person", "parent").prefetch_related("programme")
 
 
 # --- who the person is in a partnership -------------------------------------------------------
@@ -293,21 +294,29 @@ def my_organisation_work(person, *, limit: int = 200) -> list[WorkItem]:
 
 
 def volunteer_opportunities(person, *, limit: int = 100) -> list[WorkItem]:
-    """Open tasks that want volunteers, in public partnerships and the person's own; with who has signed up."""
-    qs = (WorkItem.objects.filter(volunteers_wanted__gt=0, status__in=OPEN_STATUSES,
-                                  partnership__in=visible_partnerships(person=person))
-          .select_related("partnership", "owner", "owner_person")
-          .annotate(confirmed=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED)))
-          .order_by(F("due_date").asc(nulls_last=True), "id"))
-    items = list(qs[:limit])
+    """Open tasks that want volunteers, in public partnerships and the person's own; with who has signed up.
+
+    Upcoming tasks come first (soonest first), then undated ones, then overdue ones, so a volunteer
+    sees what they can still join. The page is read from the partial index `workitem_volunteer_due`
+    without counting sign-ups; confirmed volunteers are counted afterwards for this page only
+    (counting across every open volunteer task of a country was the slow part).
+    """
+    today = timezone.localdate()
+    base = (WorkItem.objects.filter(volunteers_wanted__gt=0, status__in=OPEN_STATUSES,
+                                    partnership__in=visible_partnerships(person=person))
+            .select_related("partnership", "owner", "owner_person"))
+    items = list(base.filter(Q(due_date__gte=today) | Q(due_date__isnull=True))
+                 .order_by(F("due_date").asc(nulls_last=True), "id")[:limit])
+    if len(items) < limit:
+        items += list(base.filter(due_date__lt=today).order_by("-due_date", "-id")[:limit - len(items)])
+    confirmed = signup_counts(items)
     if person.is_authenticated and items:
         mine = {s.item_id: s for s in VolunteerSignup.objects.filter(person=person, item__in=[i.pk for i in items])}
-        for i in items:
-            i.my_signup = mine.get(i.pk)
     else:
-        for i in items:
-            i.my_signup = None
+        mine = {}
     for i in items:
+        i.my_signup = mine.get(i.pk)
+        i.confirmed = confirmed.get(i.pk, 0)
         i.places_left = max(0, i.volunteers_wanted - i.confirmed)
     return items
 

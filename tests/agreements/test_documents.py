@@ -203,6 +203,8 @@ def test_random_bytes_and_random_text_fail():
     assert not result.ok and result.code == "unknown_text"
     assert not documents.verify_document(b"").ok
     assert not documents.verify_document(b"%PDF-1.4 garbage").ok
+    # A NUL byte cannot reach a database query (PostgreSQL refuses it): a clear "not ours", not a 500.
+    assert documents.verify_document(b"\x00").code in ("unknown_text", "not_joinery")
 
 
 def test_canonical_text_export_verifies_and_altered_text_does_not(signed):

@@ -770,6 +770,18 @@ def test_hold_a_review_meeting_that_creates_tasks(ui):
 
 # --- the pages in French ----------------------------------------------------------------------------
 
+FRENCH_PAGES = {  # path: the page's heading in French
+    f"/partnerships/{SLUG}/work/timeline/": "Ligne du temps",
+    "/volunteer/": "Faire du bénévolat avec un partenariat",
+    f"/partnerships/{SLUG}/contributions/": "Registre des contributions",
+    f"/partnerships/{SLUG}/investment/": "L’investissement global",
+    f"/partnerships/{SLUG}/valuation-rates/": "Taux de valorisation",
+    f"/partnerships/{SLUG}/risks/": "Registre des risques",
+    f"/partnerships/{SLUG}/risks/appetite/": "Appétence pour le risque",
+    f"/partnerships/{SLUG}/meetings/": "Réunions de bilan",
+}
+
+
 def test_work_pages_in_french(ui):
     """The language switcher applies to the new pages; each passes axe in French."""
     page = ui.new_page()
@@ -777,32 +789,35 @@ def test_work_pages_in_french(ui):
     follow(ui, page, page.get_by_role("button", name="Français"), "fr")
     assert path_of(page) == f"/partnerships/{SLUG}/work/"
     assert page.evaluate("document.documentElement.lang") == "fr"
-    pages = [f"/partnerships/{SLUG}/work/timeline/", "/volunteer/", f"/partnerships/{SLUG}/contributions/",
-             f"/partnerships/{SLUG}/investment/", f"/partnerships/{SLUG}/valuation-rates/",
-             f"/partnerships/{SLUG}/risks/", f"/partnerships/{SLUG}/risks/appetite/",
-             f"/partnerships/{SLUG}/meetings/"]
-    for path in pages:
+    expect(h1(page)).to_have_text("Travail")
+    for path, heading in FRENCH_PAGES.items():
         ui.goto(page, path, "fr")
         assert page.evaluate("document.documentElement.lang") == "fr", path
-        expect(page.get_by_role("navigation", name=re.compile("^Menu$")).get_by_role(
-            "link", name="Partenariats")).to_be_visible()
-    # Pages reached from those lists: a programme, an item, a contribution, a risk, a meeting.
+        expect(h1(page)).to_have_text(heading)
+        expect(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Partenariats")).to_be_visible()
+    # Pages reached from those lists: a programme, an item, a risk, a meeting, a contribution.
     ui.goto(page, f"/partnerships/{SLUG}/work/", "fr")
     follow(ui, page, main(page).get_by_role("link", name=PROGRAMME), "fr")
+    expect(h1(page)).to_have_text(PROGRAMME)
     follow(ui, page, main(page).locator(".joinery-work-tree").get_by_role("link", name=LITERACY_TASK), "fr")
+    expect(h1(page)).to_have_text(LITERACY_TASK)
     ui.goto(page, f"/partnerships/{SLUG}/risks/", "fr")
     follow(ui, page, main(page).get_by_role("link", name="Repair firms are booked up"), "fr")
     ui.goto(page, f"/partnerships/{SLUG}/meetings/", "fr")
     follow(ui, page, main(page).get_by_role("link", name=UPCOMING), "fr")
+    expect(page.get_by_role("heading", level=3, name="Tâches en retard")).to_be_visible()
     ui.goto(page, f"/partnerships/{SLUG}/contributions/", "fr")
     follow(ui, page, main(page).locator("tbody tr").first.get_by_role("link"), "fr")
     assert re.fullmatch(r"/contributions/\d+/", path_of(page)), page.url
 
-    # Signed in, in French: My work and the form to record a contribution.
+    # Signed in, in French: My work and the form to record a contribution; then back to English.
     signed_in = ui.signed_in_page(FOODBANK)
     ui.goto(signed_in, "/my-work/")
     follow(ui, signed_in, signed_in.get_by_role("button", name="Français"), "fr")
     assert signed_in.evaluate("document.documentElement.lang") == "fr"
+    expect(h1(signed_in)).to_have_text("Le travail de mon organisation")
     ui.goto(signed_in, f"/partnerships/{SLUG}/contributions/new/", "fr")
+    expect(h1(signed_in)).to_have_text("Consigner une contribution")
     follow(ui, signed_in, signed_in.get_by_role("button", name="English"))
     assert signed_in.evaluate("document.documentElement.lang") == "en"
+    expect(h1(signed_in)).to_have_text("Record a contribution")

@@ -557,7 +557,8 @@ def _verify_text(data: bytes) -> Verification:
                                      "(line endings or encoding were changed). Export it again to verify it.")
                             % {"n": near.number, "t": near.agreement.title}, near.agreement, near, code="altered")
     first_line = normalised.split("\n", 1)[0].strip()
-    similar = Agreement.objects.filter(title=first_line).first() if first_line else None
+    # A title can hold no NUL (PostgreSQL refuses it in a query), so such a line is no title.
+    similar = Agreement.objects.filter(title=first_line).first() if first_line and "\x00" not in first_line else None
     if similar is not None:
         return Verification(False, _("This text looks like “%(t)s”, but it differs from every version on record: it "
                                      "has been altered.") % {"t": similar.title}, similar, code="altered")

@@ -611,7 +611,7 @@ def contribution_record(*, actor, acting_for, partnership, kind: str, descriptio
 
 
 def _lock(contribution: Contribution) -> Contribution:
-    return (Contribution.objects.select_for_update()
+    return (Contribution.objects.select_for_update(of=("self",))
             .select_related("partnership", "organisation", "person", "rate", "commitment__agreement",
                             "commitment__party", "work_item").get(pk=contribution.pk))
 

@@ -37,8 +37,11 @@ browser:
 demo: install
 	$(BIN)/joinery demo
 
+# The suite runs on two processes (pytest-xdist; each has its own test database), then the
+# browser journeys on one: they share one real server with the demo data.
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 -m "not browser"
+	$(BIN)/pytest -m browser
 
 test-fast: install
 	$(BIN)/pytest -m "not browser"

@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from joinery.core.exceptions import MFARequired, PermissionDenied, ValidationError
-from joinery.core.forms import apply_errors
-from joinery.network.models import Partnership
+from joinery.core.forms import refuse_unless_acting, show_refusal
 from joinery.network.selectors import visible_partnerships
+from joinery.network.shortcuts import partnership_or_404
 from joinery.organisations.models import Organisation, RepresentativeRole
 from joinery.organisations.selectors import organisations_represented_by
 
@@ -65,11 +65,7 @@ LEAD_ROLES = [RepresentativeRole.ADMIN, RepresentativeRole.COORDINATOR]
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _partnership(request, slug) -> Partnership:
-    p = get_object_or_404(Partnership, slug=slug)
-    if not request.user.has_perm("network.view_partnership", p):
-        raise Http404  # private partnerships do not reveal that they exist
-    return p
+
 
 
 def _agreement(request, pk) -> Agreement:
@@ -93,14 +89,7 @@ def _standing(request, a, parties=None):
     return parties, selectors.standing(person=request.user, agreement=a, parties=parties)
 
 
-def _show_error(form, exc) -> None:
-    """Put a service's refusal on the form. MFA set-up is handled by the middleware (a redirect)."""
-    if isinstance(exc, MFARequired):
-        raise exc
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or _("You do not have permission to do this."))
-    else:
-        apply_errors(form, exc)
+
 
 
 def _banner_error(request, exc) -> None:
@@ -119,14 +108,7 @@ def _acting_for(request, orgs):
     return None
 
 
-def _not_allowed(form, orgs, message) -> bool:
-    """Refuse a form plainly when the person acts for no organisation that may use it."""
-    if orgs:
-        return False
-    form.is_valid()
-    form.errors.clear()
-    form.add_error(None, message)
-    return True
+
 
 
 def _anchor(a, clause_id=None) -> str:
@@ -167,7 +149,7 @@ def _list_context(request, partnership=None):
 
 
 def partnership_agreements(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     context = _list_context(request, p)
     context["can_start"] = request.user.has_perm("network.take_position", p)
     return render(request, "agreements/list.html", context)
@@ -180,7 +162,7 @@ def find(request):
 def reviews_ics(request, slug):
     from . import ical
 
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     text = ical.review_calendar(selectors.review_calendar_agreements(partnership=p),
                                 name=_("Agreement reviews – %(p)s") % {"p": p.name},
                                 language=translation.get_language() or "en")
@@ -193,7 +175,7 @@ def reviews_ics(request, slug):
 
 @login_required
 def create(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     partners = selectors.partner_organisations(partnership=p)
     partner_ids = {o.pk for o in partners}
     mine = [o for o in organisations_represented_by(person=request.user, roles=LEAD_ROLES) if o.pk in partner_ids]
@@ -205,7 +187,7 @@ def create(request, slug):
             a = services.agreement_create(actor=request.user, partnership=p, parties=list(data.pop("parties")),
                                           **data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Agreement “%(t)s” started. Draft the clauses together.") % {"t": a.title})
             return redirect(a)
@@ -319,7 +301,7 @@ def clause_add(request, pk):
         try:
             c = services.clause_add(actor=request.user, agreement=a, after=after, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Clause “%(h)s” added.") % {"h": c.heading})
             return redirect(_anchor(a, c.pk))
@@ -353,7 +335,7 @@ def clause_edit(request, pk, clause_id):
             form.is_valid()
             form.add_error(None, exc.messages[0])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Clause “%(h)s” saved.") % {"h": data["heading"]})
             return redirect(_anchor(a, c.pk))
@@ -375,7 +357,7 @@ def clause_delete(request, pk, clause_id):
         try:
             services.clause_delete(actor=request.user, clause=c, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Clause “%(h)s” deleted.") % {"h": c.heading})
             return redirect(a)
@@ -408,13 +390,13 @@ def comment_add(request, pk, clause_id):
     c = _clause(a, clause_id)
     _parties, me = _standing(request, a)
     form = CommentForm(request.POST, prefix=f"comment-{c.pk}").set_acting_for(me.party_orgs)
-    if not _not_allowed(form, me.party_orgs, _("Only the representatives of the parties to this agreement can do this.")) and form.is_valid():
+    if not refuse_unless_acting(form, me.party_orgs, _("Only the representatives of the parties to this agreement can do this.")) and form.is_valid():
         data = form.cleaned_data
         try:
             services.comment_add(actor=request.user, clause=c, acting_for=data["acting_for"], body=data["body"],
                                  quote=selectors.locate_passage(c.body, data["quote"]))
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Your comment is added."))
             return redirect(_anchor(a, c.pk))
@@ -440,7 +422,7 @@ def comment_reply(request, pk, comment_id):
             services.comment_add(actor=request.user, clause=parent.clause, acting_for=data["acting_for"],
                                  body=data["body"], parent=parent)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Your reply is added."))
             return redirect(_anchor(a, parent.clause_id))
@@ -477,11 +459,11 @@ def position(request, pk, clause_id):
     c = _clause(a, clause_id)
     _parties, me = _standing(request, a)
     form = PositionForm(request.POST, prefix=f"position-{c.pk}").set_acting_for(me.party_orgs)
-    if not _not_allowed(form, me.party_orgs, _("Only the representatives of the parties to this agreement can do this.")) and form.is_valid():
+    if not refuse_unless_acting(form, me.party_orgs, _("Only the representatives of the parties to this agreement can do this.")) and form.is_valid():
         try:
             services.clause_position_record(actor=request.user, clause=c, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("%(org)s's position on “%(h)s” is recorded.")
                              % {"org": form.cleaned_data["acting_for"].name, "h": c.heading})
@@ -505,7 +487,7 @@ def commitment_add(request, pk, clause_id):
         try:
             services.commitment_add(actor=request.user, clause=c, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Commitment recorded."))
             return redirect(_anchor(a, c.pk))
@@ -575,7 +557,7 @@ def amend(request, pk):
         try:
             services.amendment_propose(actor=request.user, agreement=a, clause=clause, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Your amendment is proposed. The drafting lead will accept or reject it."))
             return redirect(a.get_absolute_url() + "#amendments")
@@ -591,13 +573,13 @@ def amendment_decide(request, pk, amendment_id):
     _parties, me = _standing(request, a)
     form = DecideForm(request.POST, prefix=f"decide-{am.pk}").set_acting_for(me.lead_orgs)
     lead_only = _("Only the drafting lead (%(org)s) can do this.") % {"org": a.drafting_lead.name}
-    if not _not_allowed(form, me.lead_orgs, lead_only) and form.is_valid():
+    if not refuse_unless_acting(form, me.lead_orgs, lead_only) and form.is_valid():
         data = form.cleaned_data
         try:
             services.amendment_decide(actor=request.user, amendment=am, acting_for=data["acting_for"],
                                       accept=data["decision"] == "accept", reason=data["reason"])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Amendment accepted and applied.") if data["decision"] == "accept"
                              else _("Amendment rejected."))
@@ -668,7 +650,7 @@ def end(request, pk):
         try:
             services.agreement_end(actor=request.user, agreement=a, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("The end of the agreement is recorded."))
             return redirect(a)
@@ -688,7 +670,7 @@ def review(request, pk):
         try:
             r = services.agreement_review_open(actor=request.user, agreement=a, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("The review is put to the partners as a decision."))
             return redirect(r.decision)
@@ -761,7 +743,7 @@ def sign(request, pk):
                                         fingerprint=data["fingerprint"], signer_name=data["signer_name"],
                                         signer_role=data["signer_role"])
             except (ValidationError, PermissionDenied) as exc:
-                _show_error(form, exc)
+                show_refusal(form, exc)
             else:
                 a.refresh_from_db()
                 messages.success(request, _("You signed for %(org)s.") % {"org": data["acting_for"].name}
@@ -787,7 +769,7 @@ def decline(request, pk):
         try:
             services.agreement_decline_signature(actor=request.user, agreement=a, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("You declined to sign. The agreement is back in negotiation."))
             return redirect(a)

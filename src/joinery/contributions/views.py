@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from joinery.core.exceptions import MFARequired, PermissionDenied, ValidationError
-from joinery.core.forms import apply_errors
-from joinery.network.models import Partnership, PartnerStatus
+from joinery.core.exceptions import PermissionDenied, ValidationError
+from joinery.core.forms import show_refusal
+from joinery.network.models import PartnerStatus
+from joinery.network.shortcuts import partnership_or_404
 
 from . import exports, importing, selectors, services
 from .forms import (
@@ -41,11 +42,7 @@ from .permissions import MANAGING_ROLES, acting_organisations
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _partnership(request, slug) -> Partnership:
-    p = get_object_or_404(Partnership, slug=slug)
-    if not request.user.has_perm("network.view_partnership", p):
-        raise Http404  # private partnerships do not reveal that they exist
-    return p
+
 
 
 def _contribution(request, pk) -> Contribution:
@@ -58,13 +55,7 @@ def _contribution(request, pk) -> Contribution:
     return c
 
 
-def _show_error(form, exc) -> None:
-    if isinstance(exc, MFARequired):
-        raise exc
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or _("You do not have permission to do this."))
-    else:
-        apply_errors(form, exc)
+
 
 
 def _names(request, partnership) -> bool:
@@ -92,7 +83,7 @@ def _query_without(request, *names) -> str:
 # --- the ledger ------------------------------------------------------------------------------------
 
 def ledger_list(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     form, filters = _filters(request, p)
     page = selectors.ledger(partnership=p, filters=filters, after=request.GET.get("after"))
     return render(request, "contributions/list.html", {
@@ -115,7 +106,7 @@ def _contribution_form(request, p, form_class, *, data=None, files=None, initial
 
 @login_required
 def create(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     form, mine = _contribution_form(
         request, p, ContributionForm, data=request.POST or None, files=request.FILES or None,
         initial={"date": timezone.localdate(), "people": 1, "currency": selectors.usual_currency(partnership=p)})
@@ -123,7 +114,7 @@ def create(request, slug):
         try:
             c = services.contribution_record(actor=request.user, partnership=p, **form.service_kwargs())
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Contribution recorded: %(d)s.") % {"d": c.description})
             return redirect(c)
@@ -157,7 +148,7 @@ def _template_csv() -> HttpResponse:
 
 @login_required
 def import_view(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     if request.GET.get("template") == "csv":
         return _template_csv()
     mine = acting_organisations(request.user, p)
@@ -174,7 +165,7 @@ def import_view(request, slug):
         except services.ImportRejected as exc:
             rejected = exc
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("%(n)s contributions imported from %(f)s.") % {"n": batch.rows,
                                                                                         "f": batch.filename})
@@ -187,7 +178,7 @@ def import_view(request, slug):
 
 
 def export(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         return HttpResponseBadRequest(_("Choose format=csv or format=xlsx."), content_type="text/plain; charset=utf-8")
@@ -202,7 +193,7 @@ def export(request, slug):
 # --- investment -----------------------------------------------------------------------------------
 
 def investment(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     form = PeriodForm(request.GET or None)
     form.fields["period"].choices = selectors.period_choices()
     period = selectors.parse_period(form.cleaned_data.get("period")) if form.is_valid() else None
@@ -220,7 +211,7 @@ def investment(request, slug):
 # --- valuation rates ------------------------------------------------------------------------------
 
 def rates(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     conveners = (acting_organisations(request.user, p, roles=MANAGING_ROLES, convener_only=True)
                  if request.user.is_authenticated else [])
     form = None
@@ -232,7 +223,7 @@ def rates(request, slug):
             try:
                 rate = services.valuation_rate_set(actor=request.user, partnership=p, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
-                _show_error(form, exc)
+                show_refusal(form, exc)
             else:
                 messages.success(request, _("From %(d)s an hour of “%(l)s” is valued at %(r)s %(c)s.")
                                  % {"d": rate.valid_from.isoformat(), "l": rate.label, "r": rate.hourly_rate,
@@ -293,7 +284,7 @@ def withdraw(request, pk):
         try:
             services.contribution_withdraw(actor=request.user, contribution=c, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("The contribution is withdrawn. It stays in the history, with your reason."))
             return redirect(c)
@@ -339,7 +330,7 @@ def correct(request, pk):
             new = services.contribution_correct(actor=request.user, acting_for=data["acting_for"], contribution=c,
                                                 reason=data["reason"], **changes)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Corrected. The earlier record is kept in the history."))
             return redirect(new)
@@ -391,7 +382,7 @@ def volunteer_hours(request, item_pk):
                 hours_by_signup=form.hours_by_signup(), date=form.cleaned_data["date"],
                 description=form.cleaned_data["description"])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Hours recorded for %(n)s volunteer(s). Thank you to them.") % {"n": len(done)})
             return redirect(reverse("contributions:volunteer_hours", args=[item.pk]))

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -38,3 +39,28 @@ class VersionField(forms.IntegerField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
+
+
+def show_refusal(form: forms.Form, exc: Exception) -> None:
+    """Put a service's refusal on the form: field errors on their fields, a permission refusal at the top.
+
+    MFA set-up is not a form error: it is re-raised for the middleware to redirect.
+    """
+    from .exceptions import MFARequired, PermissionDenied
+
+    if isinstance(exc, MFARequired):
+        raise exc
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or _("You do not have permission to do this."))
+    else:
+        apply_errors(form, exc)
+
+
+def refuse_unless_acting(form: forms.Form, orgs, message: str) -> bool:
+    """True, with `message` on the form, when the person acts for no organisation that may use it."""
+    if orgs:
+        return False
+    form.is_valid()
+    form.errors.clear()
+    form.add_error(None, message)
+    return True

@@ -11,15 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from joinery.agreements.forms import ActingForForm
 from joinery.core.exceptions import MFARequired, PermissionDenied, StaleEdit, ValidationError
-from joinery.core.forms import apply_errors
-from joinery.network.models import Partnership
+from joinery.core.forms import show_refusal
+from joinery.network.shortcuts import partnership_or_404
 
 from . import agenda as agenda_module
 from . import ical, selectors, services
@@ -43,11 +43,7 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _partnership(request, slug) -> Partnership:
-    p = get_object_or_404(Partnership, slug=slug)
-    if not request.user.has_perm("meetings.view_meetings", p):
-        raise Http404  # private partnerships do not reveal that they exist
-    return p
+
 
 
 def _meeting(request, pk) -> ReviewMeeting:
@@ -60,13 +56,7 @@ def _meeting(request, pk) -> ReviewMeeting:
     return m
 
 
-def _show_error(form, exc) -> None:
-    if isinstance(exc, MFARequired):
-        raise exc
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or _("You do not have permission to do this."))
-    else:
-        apply_errors(form, exc)
+
 
 
 def _refuse_if_nobody(form, orgs) -> bool:
@@ -99,7 +89,7 @@ def _summary(*forms_) -> list[dict]:
 # --- lists and calendars ------------------------------------------------------------------------
 
 def meeting_list(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug, "meetings.view_meetings")
     now = timezone.now()
     page = Paginator(selectors.past(partnership=p, now=now), PAST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "meetings/list.html", {
@@ -109,7 +99,7 @@ def meeting_list(request, slug):
 
 
 def feed(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug, "meetings.view_meetings")
     text = ical.feed(selectors.feed_meetings(partnership=p), name=_("Review meetings – %(p)s") % {"p": p.name},
                      language=translation.get_language() or "en")
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
@@ -130,7 +120,7 @@ def ics(request, pk):
 
 @login_required
 def create(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug, "meetings.view_meetings")
     mine = _mine(request, p)
     form = MeetingForm(_posted(request)).set_acting_for(mine)
     form.set_reviewed(selectors.reviewable_agreements(partnership=p), selectors.reviewable_programmes(partnership=p))
@@ -140,7 +130,7 @@ def create(request, slug):
         try:
             m = services.meeting_schedule(actor=request.user, partnership=p, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Meeting scheduled. Every partner's representatives have been sent the "
                                         "invitation."))
@@ -198,7 +188,7 @@ def edit(request, pk):
             form.is_valid()
             form.add_error(None, exc.messages[0])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Meeting changed. The partners have been sent the updated invitation."))
             return redirect(m)
@@ -223,7 +213,7 @@ def cancel(request, pk):
             stale = True
             form.add_error(None, exc.messages[0])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Meeting cancelled. The partners have been told why."))
             return redirect(m)
@@ -280,7 +270,7 @@ def minutes(request, pk):
                 stale = True
                 form.add_error(None, exc.messages[0])
             except (ValidationError, PermissionDenied) as exc:
-                _show_error(form, exc)
+                show_refusal(form, exc)
             else:
                 messages.success(request, _("Minutes recorded. The actions are now tasks in the work programme."))
                 return redirect(m)

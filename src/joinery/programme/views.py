@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from joinery.core.exceptions import MFARequired, PermissionDenied, StaleEdit, ValidationError
-from joinery.core.forms import apply_errors
-from joinery.network.models import Decision, Partnership
+from joinery.core.exceptions import PermissionDenied, StaleEdit, ValidationError
+from joinery.core.forms import refuse_unless_acting, show_refusal
+from joinery.network.models import Decision
+from joinery.network.shortcuts import partnership_or_404
 
 from . import selectors, services
 from .forms import (
@@ -42,11 +43,7 @@ from .models import (
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _partnership(request, slug) -> Partnership:
-    p = get_object_or_404(Partnership, slug=slug)
-    if not request.user.has_perm("network.view_partnership", p):
-        raise Http404  # private partnerships do not reveal that they exist
-    return p
+
 
 
 def _programme(request, pk) -> WorkProgramme:
@@ -69,24 +66,10 @@ def _item(request, pk) -> WorkItem:
     return item
 
 
-def _show_error(form, exc) -> None:
-    """Put a service's refusal on the form. MFA set-up is handled by the middleware (a redirect)."""
-    if isinstance(exc, MFARequired):
-        raise exc
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or _("You do not have permission to do this."))
-    else:
-        apply_errors(form, exc)
 
 
-def _not_allowed(form, orgs, message) -> bool:
-    """Refuse a form plainly when the person acts for no organisation that may use it."""
-    if orgs:
-        return False
-    form.is_valid()
-    form.errors.clear()
-    form.add_error(None, message)
-    return True
+
+
 
 
 def _status(form, conflict=False) -> int:
@@ -133,7 +116,7 @@ def _item_form(request, programme, *, data=None, initial=None, editing=False, it
 # --- lists --------------------------------------------------------------------------------------
 
 def work_list(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     st = selectors.standing(person=request.user, partnership=p)
     owners = selectors.partner_organisations(partnership=p)
     form = WorkFilterForm(request.GET or None).set_owners(owners)
@@ -154,7 +137,7 @@ def work_list(request, slug):
 
 
 def timeline(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     t = selectors.timeline_rows(p)
     chart = dict(t.chart, text={"today": _("Today"), "overdue": _("overdue"), "dates": _("Start to due date")})
     return render(request, "programme/timeline.html", {
@@ -191,17 +174,17 @@ def volunteer_opportunities(request):
 
 @login_required
 def create(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug)
     st = selectors.standing(person=request.user, partnership=p)
     form = ProgrammeForm(request.POST or None).set_acting_for(st.planner_orgs)
     form.set_agreements(list(p.agreements.order_by("title", "id")))
-    if request.method == "POST" and not _not_allowed(
+    if request.method == "POST" and not refuse_unless_acting(
             form, st.planner_orgs, _("Only an administrator or coordinator of a partner can start a programme.")) \
             and form.is_valid():
         try:
             programme = services.programme_create(actor=request.user, partnership=p, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Programme “%(t)s” started as a draft. Add its objectives and tasks.")
                              % {"t": programme.title})
@@ -241,14 +224,14 @@ def adopt(request, pk):
     programme = _programme(request, pk)
     st = selectors.standing(person=request.user, partnership=programme.partnership)
     form = _adopt_form(request.POST, st)
-    if not _not_allowed(form, st.planner_orgs, _("Only an administrator or coordinator of a partner can do this.")) \
+    if not refuse_unless_acting(form, st.planner_orgs, _("Only an administrator or coordinator of a partner can do this.")) \
             and form.is_valid():
         try:
             result = services.programme_adopt(actor=request.user, acting_for=form.cleaned_data["acting_for"],
                                               programme=programme, via_decision=form.cleaned_data["how"] == "decision",
                                               closes_at=form.cleaned_data.get("closes_at"))
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             if isinstance(result, Decision):
                 messages.success(request, _("Adoption has been put to the partners as a decision."))
@@ -266,7 +249,7 @@ def item_create(request, pk):
     gated = programme.status == ProgrammeStatus.ADOPTED and programme.changes_need_decision
     form = _item_form(request, programme, data=request.POST or None, initial=initial, gated=gated,
                       orgs=st.partner_orgs)
-    if request.method == "POST" and not _not_allowed(
+    if request.method == "POST" and not refuse_unless_acting(
             form, st.partner_orgs, _("Only the partners' representatives can add work.")) and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("closes_at", None)
@@ -274,7 +257,7 @@ def item_create(request, pk):
             result = services.work_item_create(actor=request.user, programme=programme,
                                                closes_at=form.cleaned_data.get("closes_at"), **data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             return _after_change(request, result, _("“%(t)s” added.") % {"t": data["title"]})
     return render(request, "programme/item_form.html", {
@@ -392,7 +375,7 @@ def item_edit(request, pk):
             form.is_valid()
             form.add_error(None, exc.messages[0])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             return _after_change(request, result, _("“%(t)s” saved.") % {"t": data["title"]})
     return render(request, "programme/item_form.html", {
@@ -407,7 +390,7 @@ def item_status(request, pk):
     editors = st.editor_orgs(i)
     form = StatusForm(request.POST or None, initial={"status": i.status, "version": i.version}) \
         .set_acting_for(editors)
-    if request.method == "POST" and not _not_allowed(
+    if request.method == "POST" and not refuse_unless_acting(
             form, editors, _("Only %(owner)s (which owns this item) or the convener can change it.")
             % {"owner": i.owner.name}) and form.is_valid():
         d = form.cleaned_data
@@ -416,7 +399,7 @@ def item_status(request, pk):
                                                    status=d["status"], reason=d["reason"],
                                                    expected_version=d["version"], closes_at=d.get("closes_at"))
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             return _after_change(request, result, _("“%(t)s” is now %(s)s.") % {
                 "t": i.title, "s": str(ItemStatus(d["status"]).label).lower()})
@@ -447,7 +430,7 @@ def signup(request, pk):
         try:
             services.volunteer_signup(actor=request.user, item=i, message=form.cleaned_data["message"])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Thank you. The coordinator will confirm your place."))
             return redirect(i)
@@ -463,14 +446,14 @@ def signup_decide(request, pk, signup_id):
     st = selectors.standing(person=request.user, partnership=i.partnership)
     editors = st.editor_orgs(i)
     form = DecideForm(request.POST, prefix=f"decide-{s.pk}").set_acting_for(editors)
-    if not _not_allowed(form, editors, _("Only %(owner)s (which owns this task) or the convener can answer.")
+    if not refuse_unless_acting(form, editors, _("Only %(owner)s (which owns this task) or the convener can answer.")
                         % {"owner": i.owner.name}) and form.is_valid():
         d = form.cleaned_data
         try:
             services.volunteer_signup_decide(actor=request.user, acting_for=d["acting_for"], signup=s,
                                              confirm=d["decision"] == "confirm", reason=d["reason"])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, (_("%(person)s is confirmed.") if d["decision"] == "confirm"
                                        else _("%(person)s's offer is declined.")) % {"person": s.person.display_name})

@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from joinery.core.exceptions import MFARequired, PermissionDenied, StaleEdit, ValidationError
-from joinery.core.forms import apply_errors
-from joinery.network.models import Partnership
+from joinery.core.exceptions import PermissionDenied, StaleEdit, ValidationError
+from joinery.core.forms import refuse_unless_acting, show_refusal
+from joinery.network.shortcuts import partnership_or_404
 
 from . import selectors, services
 from .forms import AcceptForm, AppetiteForm, CloseForm, RiskForm, StatusFilterForm
@@ -31,11 +31,7 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _partnership(request, slug) -> Partnership:
-    p = get_object_or_404(Partnership, slug=slug)
-    if not request.user.has_perm("risks.view_register", p):
-        raise Http404  # private partnerships do not reveal that they exist
-    return p
+
 
 
 def _risk(request, pk) -> Risk:
@@ -48,23 +44,10 @@ def _risk(request, pk) -> Risk:
     return r
 
 
-def _show_error(form, exc) -> None:
-    if isinstance(exc, MFARequired):
-        raise exc
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or _("You do not have permission to do this."))
-    else:
-        apply_errors(form, exc)
 
 
-def _refuse_if_nobody(form, orgs, message) -> bool:
-    """True (with the form's error) when the person acts for no organisation that may use the form."""
-    if orgs:
-        return False
-    form.is_valid()
-    form.errors.clear()
-    form.add_error(None, message)
-    return True
+
+
 
 
 def _not_a_partner():
@@ -74,7 +57,7 @@ def _not_a_partner():
 # --- the register ----------------------------------------------------------------------------------
 
 def register(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug, "risks.view_register")
     form = StatusFilterForm(request.GET or None)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     appetite = selectors.current_appetite(partnership=p)
@@ -91,19 +74,19 @@ def register(request, slug):
 
 @login_required
 def create(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug, "risks.view_register")
     partners = selectors.partner_organisations(partnership=p)
     mine = selectors.my_partner_organisations(person=request.user, partnership=p)
     form = RiskForm(_posted(request)).set_acting_for(mine)
     form.set_partners(partners)
     if request.method == "POST":
-        if not _refuse_if_nobody(form, mine, _not_a_partner()) and form.is_valid():
+        if not refuse_unless_acting(form, mine, _not_a_partner()) and form.is_valid():
             data = dict(form.cleaned_data)
             data.pop("version", None)
             try:
                 r = services.risk_create(actor=request.user, partnership=p, **data)
             except (ValidationError, PermissionDenied) as exc:
-                _show_error(form, exc)
+                show_refusal(form, exc)
             else:
                 messages.success(request, _("Risk “%(t)s” recorded.") % {"t": r.title})
                 return redirect(r)
@@ -148,7 +131,7 @@ def edit(request, pk):
 
     form = make(_posted(request))
     conflict = None
-    if request.method == "POST" and not _refuse_if_nobody(form, mine, _not_a_partner()) and form.is_valid():
+    if request.method == "POST" and not refuse_unless_acting(form, mine, _not_a_partner()) and form.is_valid():
         data = dict(form.cleaned_data)
         acting_for, version = data.pop("acting_for"), data.pop("version")
         if not data.get("status"):
@@ -163,7 +146,7 @@ def edit(request, pk):
             form.is_valid()
             form.add_error(None, exc.messages[0])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Risk “%(t)s” saved.") % {"t": data["title"]})
             return redirect(r)
@@ -187,7 +170,7 @@ def accept(request, pk):
     message = _("Only the convener or the organisation that owns this risk (%(org)s) can accept it.") % {
         "org": r.owner.name}
     stale = False
-    if request.method == "POST" and not _refuse_if_nobody(form, deciders, message) and form.is_valid():
+    if request.method == "POST" and not refuse_unless_acting(form, deciders, message) and form.is_valid():
         data = form.cleaned_data
         try:
             services.risk_accept_for_innovation(actor=request.user, acting_for=data["acting_for"], risk=r,
@@ -196,7 +179,7 @@ def accept(request, pk):
             stale = True
             form.add_error(None, exc.messages[0])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("The risk is accepted for innovation; every partner has been told why."))
             return redirect(r)
@@ -216,13 +199,13 @@ def close(request, pk):
     form = CloseForm(_posted(request), initial={"version": r.version}).set_acting_for(deciders)
     message = _("Only the convener or the organisation that owns this risk (%(org)s) can close it.") % {
         "org": r.owner.name}
-    if request.method == "POST" and not _refuse_if_nobody(form, deciders, message) and form.is_valid():
+    if request.method == "POST" and not refuse_unless_acting(form, deciders, message) and form.is_valid():
         data = form.cleaned_data
         try:
             services.risk_close(actor=request.user, acting_for=data["acting_for"], risk=r, reason=data["reason"],
                                 expected_version=data["version"])
         except (ValidationError, PermissionDenied) as exc:
-            _show_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("The risk is closed."))
             return redirect(r)
@@ -232,7 +215,7 @@ def close(request, pk):
 
 
 def appetite(request, slug):
-    p = _partnership(request, slug)
+    p = partnership_or_404(request, slug, "risks.view_register")
     mine = selectors.my_partner_organisations(person=request.user, partnership=p, convener_only=True)
     history = selectors.appetite_history(partnership=p)
     current = history[0] if history else None
@@ -249,7 +232,7 @@ def appetite(request, slug):
             try:
                 services.risk_appetite_set(actor=request.user, partnership=p, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
-                _show_error(form, exc)
+                show_refusal(form, exc)
             else:
                 messages.success(request, _("The risk appetite is set. The earlier ones stay in its history."))
                 return redirect("risks:appetite", p.slug)

@@ -66,8 +66,6 @@ LEAD_ROLES = [RepresentativeRole.ADMIN, RepresentativeRole.COORDINATOR]
 # --- helpers ------------------------------------------------------------------------------------
 
 
-
-
 def _agreement(request, pk) -> Agreement:
     try:
         a = selectors.agreement_get(pk=pk)
@@ -89,9 +87,6 @@ def _standing(request, a, parties=None):
     return parties, selectors.standing(person=request.user, agreement=a, parties=parties)
 
 
-
-
-
 def _banner_error(request, exc) -> None:
     if isinstance(exc, MFARequired):
         raise exc
@@ -106,9 +101,6 @@ def _acting_for(request, orgs):
         return form.cleaned_data["acting_for"]
     messages.error(request, _("You do not represent a party that can do this."))
     return None
-
-
-
 
 
 def _anchor(a, clause_id=None) -> str:

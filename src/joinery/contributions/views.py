@@ -42,9 +42,6 @@ from .permissions import MANAGING_ROLES, acting_organisations
 # --- helpers -------------------------------------------------------------------------------------
 
 
-
-
-
 def _contribution(request, pk) -> Contribution:
     try:
         c = selectors.contribution_get(pk=pk)
@@ -53,9 +50,6 @@ def _contribution(request, pk) -> Contribution:
     if not request.user.has_perm("network.view_partnership", c.partnership):
         raise Http404
     return c
-
-
-
 
 
 def _names(request, partnership) -> bool:

@@ -43,9 +43,6 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-
-
-
 def _meeting(request, pk) -> ReviewMeeting:
     try:
         m = selectors.meeting_get(pk=pk)
@@ -54,9 +51,6 @@ def _meeting(request, pk) -> ReviewMeeting:
     if not request.user.has_perm("meetings.view_meetings", m.partnership):
         raise Http404
     return m
-
-
-
 
 
 def _refuse_if_nobody(form, orgs) -> bool:

@@ -44,8 +44,6 @@ from .models import (
 # --- helpers ------------------------------------------------------------------------------------
 
 
-
-
 def _programme(request, pk) -> WorkProgramme:
     try:
         programme = selectors.programme_get(pk=pk)
@@ -64,12 +62,6 @@ def _item(request, pk) -> WorkItem:
     if not request.user.has_perm("network.view_partnership", item.partnership):
         raise Http404
     return item
-
-
-
-
-
-
 
 
 def _status(form, conflict=False) -> int:

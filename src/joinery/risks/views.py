@@ -31,9 +31,6 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-
-
-
 def _risk(request, pk) -> Risk:
     try:
         r = selectors.risk_get(pk=pk)
@@ -42,12 +39,6 @@ def _risk(request, pk) -> Risk:
     if not request.user.has_perm("risks.view_register", r.partnership):
         raise Http404
     return r
-
-
-
-
-
-
 
 
 def _not_a_partner():

@@ -244,7 +244,7 @@ def test_plan_work_from_commitments(ui):
 def test_volunteer_signs_up_is_confirmed_and_their_hours_count(ui):
     citizen = ui.signed_in_page(CITIZEN)
     ui.goto(citizen, "/dashboard/")
-    follow(ui, citizen, menu(citizen, "Volunteer"))
+    follow(ui, citizen, menu(citizen, "Volunteering"))
     expect(h1(citizen)).to_have_text("Volunteer with a partnership")
     offers = table(citizen, "Tasks open to volunteers")
     row = offers.locator("tbody tr", has=citizen.get_by_role("link", name=LITERACY_TASK))
@@ -295,7 +295,7 @@ def test_volunteer_signs_up_is_confirmed_and_their_hours_count(ui):
     # The volunteer sees their place confirmed, on the task and on the Volunteer page.
     ui.goto(citizen, task_path)
     expect(main(citizen).locator(".govuk-inset-text")).to_have_text("Your offer: Confirmed.")
-    follow(ui, citizen, menu(citizen, "Volunteer"))
+    follow(ui, citizen, menu(citizen, "Volunteering"))
     row = table(citizen, "Tasks open to volunteers").locator("tbody tr", has=citizen.get_by_role(
         "link", name=LITERACY_TASK))
     expect(row).to_contain_text("Your offer: Confirmed")

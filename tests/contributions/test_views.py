@@ -186,6 +186,10 @@ def test_import_shows_the_row_by_row_report_and_imports_nothing(client, w):
                                                        "file": SimpleUploadedFile("q1.csv", csv_bytes(GOOD))})
     assert ok.status_code == 302 and Contribution.objects.count() == 3
     assert "3 contributions imported" in body(client.get(ok.url))
+    # Both attempts stay listed on the import page, the rejected one with its count of problems.
+    history = body(client.get(url("import", w.p.slug)))
+    assert "Earlier imports" in history and "Imported: 3 contributions" in history
+    assert "Rejected: 1 problem, nothing imported" in history
 
 
 def test_import_refuses_a_malformed_file_on_the_form(client, w):

@@ -598,3 +598,11 @@ def investment_chart_data(*, summary: dict, vs: dict, trend: dict) -> dict:
                              for s in trend["series"]]},
         "text": {"committed": _("Committed"), "contributed": _("Contributed")},
     }
+
+
+def recent_imports(*, partnership, limit: int = 10) -> list:
+    """The partnership's latest imports, accepted or rejected, newest first (one query)."""
+    from .models import ContributionImport
+
+    return list(ContributionImport.objects.filter(partnership=partnership)
+                .select_related("imported_by", "acting_for").order_by("-created_at", "-id")[:limit])

@@ -168,6 +168,7 @@ def import_view(request, slug):
     return render(request, "contributions/import.html", {
         "form": form, "partnership": p, "can_record": bool(mine), "rejected": rejected,
         "columns": importing.COLUMNS, "required": importing.REQUIRED, "template_rows": TEMPLATE_ROWS,
+        "imports": selectors.recent_imports(partnership=p) if mine else [],
     }, status=status)
 
 

@@ -312,6 +312,285 @@ def cmd_contributions_export(args) -> None:
     print(f"Wrote the contributions of {partnership.name} to {out}.", file=sys.stderr)
 
 
+# --- work programme, risk register and review meetings (issue 5) ---------------------------
+# The same services as the pages and the API. Unknown ids, short names or emails exit with 2;
+# a refusal (PermissionDenied) or invalid input (ValidationError) prints the messages and exits with 1.
+
+def _(message: str) -> str:
+    """gettext, once Django is set up (every command calls `_django()` before it prints)."""
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
+def _consoles():
+    from rich.console import Console
+
+    return Console(), Console(stderr=True, highlight=False)
+
+
+def _not_found(message: str) -> None:
+    """Print what could not be found and exit with 2 (a bad argument, like argparse's own errors)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False).print(escape(message))
+    sys.exit(2)
+
+
+def _refused(exc) -> None:
+    """Print a service's refusal or its validation messages (field by field) and exit with 1."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from joinery.core.exceptions import ValidationError
+
+    err = Console(stderr=True, highlight=False)
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    err.print(escape(message if name == "__all__" else f"{name}: {message}"))
+        else:
+            for message in exc.messages:
+                err.print(escape(message))
+    else:
+        err.print(escape(_("Refused: %(reason)s") % {"reason": exc}))
+    sys.exit(1)
+
+
+def _partnership_by_slug(slug: str):
+    from joinery.network.models import Partnership
+
+    partnership = Partnership.objects.filter(slug=slug).first()
+    if partnership is None:
+        _not_found(_("No partnership has the short name %(slug)r.") % {"slug": slug})
+    return partnership
+
+
+def _organisation_by_ref(value: str):
+    from joinery.organisations.models import Organisation
+
+    org = (Organisation.objects.filter(pk=int(value)).first() if value.isdigit()
+           else Organisation.objects.filter(slug=value).first())
+    if org is None:
+        _not_found(_("No organisation has the id or short name %(value)r.") % {"value": value})
+    return org
+
+
+def _person_by_email(email: str):
+    from joinery.accounts.models import Person
+
+    person = Person.objects.filter(email__iexact=email, is_active=True).first()
+    if person is None:
+        _not_found(_("No active account has the email %(email)r.") % {"email": email})
+    return person
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else "—"
+
+
+def cmd_work_list(args) -> None:
+    """One page of a partnership's work items, soonest due first."""
+    _django()
+    from rich.markup import escape
+    from rich.table import Table
+
+    from joinery.programme import selectors
+    from joinery.programme.models import ItemStatus
+
+    out, err = _consoles()
+    partnership = _partnership_by_slug(args.partnership)
+    owner = _organisation_by_ref(args.owner) if args.owner else None
+    if args.status and args.status not in (selectors.OPEN, *ItemStatus.values):
+        _not_found(_("Unknown status %(status)r: choose one of %(choices)s.")
+                   % {"status": args.status, "choices": ", ".join([selectors.OPEN, *ItemStatus.values])})
+    page = selectors.work_list(partnership=partnership, owner=owner, status=args.status or None,
+                               overdue=args.overdue, page=args.page, limit=args.limit)
+    if not page.items:
+        out.print(escape(_("No work items in %(p)s match.") % {"p": partnership.name}))
+        return
+    table = Table(title=escape(_("Work of %(p)s (items %(a)d to %(b)d)")
+                               % {"p": partnership.name, "a": page.start_index, "b": page.end_index}))
+    for name in (_("Item"), _("Title"), _("Kind"), _("Owner"), _("Due"), _("Status")):
+        table.add_column(escape(name), overflow="fold")
+    for item in page.items:
+        status = str(item.get_status_display())
+        if item.is_overdue:
+            status = _("%(status)s, overdue") % {"status": status}
+        table.add_row(str(item.pk), escape(item.title), escape(str(item.get_kind_display())),
+                      escape(item.owner.name), _iso(item.due_date), escape(status))
+    out.print(table)
+    if page.has_next:
+        err.print(escape(_("There are more: add --page %(n)d to see them.") % {"n": page.next_page_number}))
+
+
+def cmd_work_status(args) -> None:
+    """Record progress on a work item (or open the partnership's decision when the change needs one)."""
+    _django()
+    from rich.markup import escape
+
+    from joinery.core.exceptions import PermissionDenied, ValidationError
+    from joinery.network.models import Decision
+    from joinery.programme import services
+    from joinery.programme.models import WorkItem
+
+    out, _err = _consoles()
+    item = WorkItem.objects.select_related("programme", "partnership", "owner").filter(pk=args.item).first()
+    if item is None:
+        _not_found(_("No work item has the id %(id)d.") % {"id": args.item})
+    org = _organisation_by_ref(args.acting_for)
+    person = _person_by_email(args.as_email)
+    before = item.status
+    try:
+        result = services.work_item_set_status(actor=person, acting_for=org, item=item, status=args.status,
+                                               reason=args.reason or "")
+    except (PermissionDenied, ValidationError) as exc:
+        _refused(exc)
+    if isinstance(result, Decision):
+        out.print(escape(_("This change needs the partnership's agreement: a decision was opened at %(url)s.")
+                         % {"url": result.get_absolute_url()}))
+        return
+    if result.status == before:
+        out.print(escape(_("“%(t)s” is already %(s)s: nothing changed.")
+                         % {"t": result.title, "s": str(result.get_status_display()).lower()}))
+        return
+    out.print(escape(_("“%(t)s” is now %(s)s.") % {"t": result.title, "s": str(result.get_status_display()).lower()}))
+
+
+def cmd_risks_list(args) -> None:
+    """A partnership's risk register, highest score first, each said against the risk appetite."""
+    _django()
+    from rich.markup import escape
+    from rich.table import Table
+
+    from joinery.risks import selectors
+
+    out, err = _consoles()
+    partnership = _partnership_by_slug(args.partnership)
+    appetite = selectors.current_appetite(partnership=partnership)
+    rows = list(selectors.register(partnership=partnership)[:args.limit + 1])
+    more, rows = len(rows) > args.limit, rows[:args.limit]
+    if appetite is None:
+        out.print(escape(_("%(p)s has not set its risk appetite yet.") % {"p": partnership.name}))
+    else:
+        out.print(escape(_("Risk appetite of %(p)s: scores up to %(t)d are acceptable.")
+                         % {"p": partnership.name, "t": appetite.threshold}))
+    if not rows:
+        out.print(escape(_("No risks are recorded.")))
+        return
+    table = Table(title=escape(_("Risk register of %(p)s") % {"p": partnership.name}))
+    for name in (_("Risk"), _("Title"), _("Owner"), _("Score"), _("Status"), _("Against the appetite")):
+        table.add_column(escape(name), overflow="fold")
+    for risk in rows:
+        if risk.accepted_for_innovation:
+            against = _("Accepted for innovation")
+        elif appetite is None:
+            against = _("No appetite set")
+        elif selectors.is_above(risk, appetite):
+            against = _("Above appetite")
+        else:
+            against = _("Within appetite")
+        score = _("%(s)d (likelihood %(l)d × impact %(i)d)") % {"s": risk.score, "l": risk.likelihood,
+                                                                   "i": risk.impact}
+        table.add_row(str(risk.pk), escape(risk.title), escape(risk.owner.name), score,
+                      escape(str(risk.get_status_display())), escape(against))
+    out.print(table)
+    if more:
+        err.print(escape(_("Only the %(n)d highest-scoring risks are shown (use --limit).") % {"n": args.limit}))
+
+
+def cmd_risks_accept(args) -> None:
+    """Accept a risk for innovation, saying why."""
+    _django()
+    from rich.markup import escape
+
+    from joinery.core.exceptions import PermissionDenied, ValidationError
+    from joinery.risks import services
+    from joinery.risks.models import Risk
+
+    out, _err = _consoles()
+    risk = Risk.objects.select_related("partnership", "owner").filter(pk=args.risk).first()
+    if risk is None:
+        _not_found(_("No risk has the id %(id)d.") % {"id": args.risk})
+    org = _organisation_by_ref(args.acting_for)
+    person = _person_by_email(args.as_email)
+    try:
+        risk = services.risk_accept_for_innovation(actor=person, acting_for=org, risk=risk, reason=args.reason)
+    except (PermissionDenied, ValidationError) as exc:
+        _refused(exc)
+    out.print(escape(_("“%(t)s” is accepted for innovation; every partner has been told.") % {"t": risk.title}))
+
+
+def _meeting(meeting_id: int):
+    from joinery.meetings.models import ReviewMeeting
+
+    meeting = (ReviewMeeting.objects.select_related("partnership", "agreement", "programme")
+               .filter(pk=meeting_id).first())
+    if meeting is None:
+        _not_found(_("No review meeting has the id %(id)d.") % {"id": meeting_id})
+    return meeting
+
+
+def _language(args) -> str:
+    from django.conf import settings
+    from django.utils import translation
+
+    language = args.language or translation.get_language() or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        _not_found(_("Unknown language %(l)r: choose one of %(choices)s.")
+                   % {"l": language, "choices": ", ".join(code for code, _name in settings.LANGUAGES)})
+    return language
+
+
+def cmd_meetings_agenda(args) -> None:
+    """A review meeting's agenda, each item written in the reader's language."""
+    _django()
+    from django.utils import formats, timezone, translation
+    from rich.markup import escape
+
+    from joinery.meetings import agenda
+
+    out, _err = _consoles()
+    meeting = _meeting(args.meeting)
+    with translation.override(_language(args)):
+        when = formats.date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT", use_l10n=True)
+        out.print(f"[bold]{escape(meeting.title)}[/bold] — {escape(meeting.partnership.name)}, {escape(when)}")
+        sections = agenda.for_display(meeting.agenda)
+        if not sections:
+            out.print(escape(_("This meeting has no agenda yet: refresh it on the meeting's page.")))
+            return
+        for section in sections:
+            out.print()
+            out.print(f"[bold]{escape(section['heading'])}[/bold]")
+            if not section["items"]:
+                out.print("  " + escape(_("Nothing to discuss.")))
+            for item in section["items"]:
+                out.print("  • " + escape(item["text"]))
+            if section["more"]:
+                out.print("  • " + escape(_("And %(n)s more.") % {"n": section["more"]}))
+
+
+def cmd_meetings_ics(args) -> None:
+    """Write a review meeting's iCalendar invitation."""
+    _django()
+    from joinery.meetings import ical
+
+    meeting = _meeting(args.meeting)
+    data = ical.invitation(meeting, language=_language(args)).encode("utf-8")
+    if args.output is None or args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as e:
+        _not_found(_("Cannot write %(file)s: %(why)s") % {"file": args.output, "why": e.strerror})
+    print(_("Wrote the invitation to “%(t)s” to %(file)s.") % {"t": meeting.title, "file": args.output},
+          file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="joinery", description="Joinery: negotiated governance and co-produced public services.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -373,6 +652,52 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--with-volunteer-names", action="store_true",
                    help="name the volunteers (otherwise \"A volunteer\"): for the partners' own use")
     e.set_defaults(func=cmd_contributions_export)
+
+    p = sub.add_parser("work", help="the work programme: list work and record progress")
+    wo_sub = p.add_subparsers(dest="work_command", required=True, metavar="ACTION")
+    w = wo_sub.add_parser("list", help="list a partnership's work items, soonest due first")
+    w.add_argument("--partnership", required=True, metavar="SLUG", help="the partnership's short name")
+    w.add_argument("--overdue", action="store_true", help="only open items past their due date")
+    w.add_argument("--status", metavar="S",
+                   help="open (planned, in progress or blocked), planned, in_progress, blocked, done or cancelled")
+    w.add_argument("--owner", metavar="ORG", help="only items owned by this organisation (id or short name)")
+    w.add_argument("--page", type=int, default=1, metavar="N", help="the page of results (default 1)")
+    w.add_argument("--limit", type=int, default=50, metavar="N", help="items per page (default 50, at most 100)")
+    w.set_defaults(func=cmd_work_list)
+    w = wo_sub.add_parser("status", help="record progress on a work item (or open a decision when one is needed)")
+    w.add_argument("item", metavar="ITEM_ID", type=int, help="the work item's number")
+    w.add_argument("status", metavar="STATUS", help="planned, in_progress, blocked, done or cancelled")
+    w.add_argument("--acting-for", required=True, metavar="ORG", help="your organisation's id or short name")
+    w.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="the email of the person acting")
+    w.add_argument("--reason", metavar="TEXT", help="why (required to cancel)")
+    w.set_defaults(func=cmd_work_status)
+
+    p = sub.add_parser("risks", help="the risk register: list and accept for innovation")
+    ri_sub = p.add_subparsers(dest="risks_command", required=True, metavar="ACTION")
+    r = ri_sub.add_parser("list", help="a partnership's risks, highest score first, against the risk appetite")
+    r.add_argument("--partnership", required=True, metavar="SLUG", help="the partnership's short name")
+    r.add_argument("--limit", type=int, default=200, metavar="N", help="show at most N risks (default 200)")
+    r.set_defaults(func=cmd_risks_list)
+    r = ri_sub.add_parser("accept", help="accept a risk for innovation instead of mitigating it, saying why")
+    r.add_argument("risk", metavar="RISK_ID", type=int, help="the risk's number")
+    r.add_argument("--reason", required=True, metavar="TEXT",
+                   help="what the partnership gains by taking this risk (a real sentence)")
+    r.add_argument("--acting-for", required=True, metavar="ORG",
+                   help="the convener's or the risk owner's id or short name")
+    r.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="the email of the person acting")
+    r.set_defaults(func=cmd_risks_accept)
+
+    p = sub.add_parser("meetings", help="review meetings: agenda and calendar invitation")
+    me_sub = p.add_subparsers(dest="meetings_command", required=True, metavar="ACTION")
+    m = me_sub.add_parser("agenda", help="print a review meeting's agenda")
+    m.add_argument("meeting", metavar="MEETING_ID", type=int, help="the meeting's number")
+    m.add_argument("--language", metavar="CODE", help="en or fr (default: the site's language)")
+    m.set_defaults(func=cmd_meetings_agenda)
+    m = me_sub.add_parser("ics", help="write a review meeting's iCalendar invitation")
+    m.add_argument("meeting", metavar="MEETING_ID", type=int, help="the meeting's number")
+    m.add_argument("-o", "--output", metavar="FILE", help="where to write (default: standard output)")
+    m.add_argument("--language", metavar="CODE", help="en or fr (default: the site's language)")
+    m.set_defaults(func=cmd_meetings_ics)
 
     p = sub.add_parser("manage", help="run a Django management command (joinery manage help)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

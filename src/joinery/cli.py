@@ -565,7 +565,7 @@ def cmd_meetings_agenda(args) -> None:
             out.print()
             out.print(f"[bold]{escape(section['heading'])}[/bold]")
             if not section["items"]:
-                out.print("  " + escape(_("Nothing to discuss.")))
+                out.print("  " + escape(_("Nothing due.")))
             for item in section["items"]:
                 out.print("  • " + escape(item["text"]))
             if section["more"]:

@@ -25,13 +25,23 @@ def _fresh_cache():
 
 
 def totp_code(secret: str = TOTP_SECRET) -> str:
-    """The current TOTP code, computed the same way an authenticator app does."""
+    """The current TOTP code, computed the same way an authenticator app does.
+
+    allauth accepts only the current 30-second window, so near the end of one we wait for the
+    next: a code read in the last seconds of a window could expire before the server checks it
+    (on a loaded machine a browser's round trip can take seconds).
+    """
+    import time
+
     from allauth.mfa.totp.internal.auth import (
         format_hotp_value,
         hotp_value,
         yield_hotp_counters_from_time,
     )
 
+    left = 30 - time.time() % 30
+    if left < 8:
+        time.sleep(left + 0.2)
     counter = next(iter(yield_hotp_counters_from_time()))
     return format_hotp_value(hotp_value(secret, counter))
 

@@ -339,7 +339,7 @@ class UI:
         while True:
             counter = _totp_counter()
             left = 30 - time.time() % 30
-            if counter not in used and left > 3:
+            if counter not in used and left > 8:
                 break
             time.sleep(left + 0.2)  # wait for the next 30-second window
         used.add(counter)

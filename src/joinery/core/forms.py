@@ -64,3 +64,8 @@ def refuse_unless_acting(form: forms.Form, orgs, message: str) -> bool:
     form.errors.clear()
     form.add_error(None, message)
     return True
+
+
+def posted(request):
+    """The form data of a POST (even an empty one, so that it is validated), else None."""
+    return request.POST if request.method == "POST" else None

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from joinery.agreements.forms import ActingForForm
 from joinery.core.exceptions import MFARequired, PermissionDenied, StaleEdit, ValidationError
-from joinery.core.forms import show_refusal
+from joinery.core.forms import posted, refuse_unless_acting, show_refusal
 from joinery.network.shortcuts import partnership_or_404
 
 from . import agenda as agenda_module
@@ -38,11 +38,6 @@ PAST_PAGE_SIZE = 20
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _posted(request):
-    """The form data of a POST (even an empty one, so that it is validated), else None."""
-    return request.POST if request.method == "POST" else None
-
-
 def _meeting(request, pk) -> ReviewMeeting:
     try:
         m = selectors.meeting_get(pk=pk)
@@ -54,12 +49,7 @@ def _meeting(request, pk) -> ReviewMeeting:
 
 
 def _refuse_if_nobody(form, orgs) -> bool:
-    if orgs:
-        return False
-    form.is_valid()
-    form.errors.clear()
-    form.add_error(None, _("Only the representatives of an active partner can do this."))
-    return True
+    return refuse_unless_acting(form, orgs, _("Only the representatives of an active partner can do this."))
 
 
 def _mine(request, partnership):
@@ -116,7 +106,7 @@ def ics(request, pk):
 def create(request, slug):
     p = partnership_or_404(request, slug, "meetings.view_meetings")
     mine = _mine(request, p)
-    form = MeetingForm(_posted(request)).set_acting_for(mine)
+    form = MeetingForm(posted(request)).set_acting_for(mine)
     form.set_reviewed(selectors.reviewable_agreements(partnership=p), selectors.reviewable_programmes(partnership=p))
     if request.method == "POST" and not _refuse_if_nobody(form, mine) and form.is_valid():
         data = dict(form.cleaned_data)
@@ -162,7 +152,7 @@ def edit(request, pk):
     mine = _mine(request, p)
     initial = {"title": m.title, "starts_at": timezone.localtime(m.starts_at),
                "ends_at": timezone.localtime(m.ends_at), "location": m.location, "version": m.version}
-    form = RescheduleForm(_posted(request), initial=initial).set_acting_for(mine)
+    form = RescheduleForm(posted(request), initial=initial).set_acting_for(mine)
     conflict = None
     if m.status != MeetingStatus.SCHEDULED:
         messages.error(request, _("This meeting is %(s)s: it can no longer be changed.")
@@ -196,7 +186,7 @@ def cancel(request, pk):
     m = _meeting(request, pk)
     p = m.partnership
     mine = _mine(request, p)
-    form = CancelForm(_posted(request), initial={"version": m.version}).set_acting_for(mine)
+    form = CancelForm(posted(request), initial={"version": m.version}).set_acting_for(mine)
     stale = False
     if request.method == "POST" and not _refuse_if_nobody(form, mine) and form.is_valid():
         data = form.cleaned_data
@@ -243,7 +233,7 @@ def minutes(request, pk):
     p = m.partnership
     mine = _mine(request, p)
     partners = selectors.partner_organisations(partnership=p)
-    data = request.POST if request.method == "POST" else None
+    data = posted(request)
     form = MinutesForm(data, initial={"version": m.version}).set_acting_for(mine)
     attendance = AttendanceFormSet(data, prefix="attendance", organisations=partners)
     actions = ActionFormSet(data, prefix="actions", partners=partners)

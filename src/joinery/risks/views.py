@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from joinery.core.exceptions import PermissionDenied, StaleEdit, ValidationError
-from joinery.core.forms import refuse_unless_acting, show_refusal
+from joinery.core.forms import posted, refuse_unless_acting, show_refusal
 from joinery.network.shortcuts import partnership_or_404
 
 from . import selectors, services
@@ -25,11 +25,6 @@ PAGE_SIZE = 50
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def _posted(request):
-    """The form data of a POST (even an empty one, so that it is validated), else None."""
-    return request.POST if request.method == "POST" else None
-
 
 def _risk(request, pk) -> Risk:
     try:
@@ -68,7 +63,7 @@ def create(request, slug):
     p = partnership_or_404(request, slug, "risks.view_register")
     partners = selectors.partner_organisations(partnership=p)
     mine = selectors.my_partner_organisations(person=request.user, partnership=p)
-    form = RiskForm(_posted(request)).set_acting_for(mine)
+    form = RiskForm(posted(request)).set_acting_for(mine)
     form.set_partners(partners)
     if request.method == "POST":
         if not refuse_unless_acting(form, mine, _not_a_partner()) and form.is_valid():
@@ -120,7 +115,7 @@ def edit(request, pk):
         f.set_current_status(r.status)
         return f
 
-    form = make(_posted(request))
+    form = make(posted(request))
     conflict = None
     if request.method == "POST" and not refuse_unless_acting(form, mine, _not_a_partner()) and form.is_valid():
         data = dict(form.cleaned_data)
@@ -157,7 +152,7 @@ def accept(request, pk):
     convener = {o.pk for o in selectors.my_partner_organisations(person=request.user, partnership=p,
                                                                  convener_only=True)}
     deciders = [o for o in mine if o.pk == r.owner_id or o.pk in convener]
-    form = AcceptForm(_posted(request), initial={"version": r.version}).set_acting_for(deciders)
+    form = AcceptForm(posted(request), initial={"version": r.version}).set_acting_for(deciders)
     message = _("Only the convener or the organisation that owns this risk (%(org)s) can accept it.") % {
         "org": r.owner.name}
     stale = False
@@ -187,7 +182,7 @@ def close(request, pk):
     convener = {o.pk for o in selectors.my_partner_organisations(person=request.user, partnership=p,
                                                                  convener_only=True)}
     deciders = [o for o in mine if o.pk == r.owner_id or o.pk in convener]
-    form = CloseForm(_posted(request), initial={"version": r.version}).set_acting_for(deciders)
+    form = CloseForm(posted(request), initial={"version": r.version}).set_acting_for(deciders)
     message = _("Only the convener or the organisation that owns this risk (%(org)s) can close it.") % {
         "org": r.owner.name}
     if request.method == "POST" and not refuse_unless_acting(form, deciders, message) and form.is_valid():
@@ -213,7 +208,7 @@ def appetite(request, slug):
     form = None
     if mine:
         initial = {"threshold": current.threshold, "statement": current.statement} if current else None
-        form = AppetiteForm(_posted(request), initial=initial).set_acting_for(mine)
+        form = AppetiteForm(posted(request), initial=initial).set_acting_for(mine)
     if request.method == "POST":
         if form is None:
             messages.error(request, _("Only the convener's administrators and coordinators can set the risk "

@@ -168,6 +168,7 @@ class DecisionKind(models.TextChoices):
     CHARTER = "charter", _("Charter change")
     AGREEMENT_REVIEW = "agreement_review", _("Agreement review")
     PROGRAMME_CHANGE = "programme_change", _("Work programme change")
+    FRAMEWORK_ADOPTION = "framework_adoption", _("Evaluation framework adoption")
 
 
 class Decision(VersionedModel):

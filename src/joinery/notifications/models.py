@@ -17,6 +17,8 @@ class NotificationKind(models.TextChoices):
     CONTRIBUTION = "contribution", _("Contribution")
     RISK = "risk", _("Risk")
     MEETING = "meeting", _("Review meeting")
+    EVALUATION = "evaluation", _("Evaluation")
+    FEEDBACK = "feedback", _("Citizen feedback")
 
 
 # Which email preference on Person governs which kind.
@@ -34,6 +36,8 @@ EMAIL_PREFERENCE = {
     NotificationKind.CONTRIBUTION: "email_decisions",
     NotificationKind.RISK: "email_decisions",
     NotificationKind.MEETING: "email_decisions",
+    NotificationKind.EVALUATION: "email_decisions",
+    NotificationKind.FEEDBACK: "email_decisions",
 }
 
 

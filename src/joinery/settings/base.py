@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "joinery.contributions",
     "joinery.risks",
     "joinery.meetings",
+    "joinery.feedback",
+    "joinery.evaluation",
     "joinery.api",
 ]
 

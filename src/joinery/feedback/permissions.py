@@ -1,0 +1,1 @@
+"""Who may see and do what with citizen feedback (rules predicates)."""

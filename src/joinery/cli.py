@@ -699,6 +699,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--language", metavar="CODE", help="en or fr (default: the site's language)")
     m.set_defaults(func=cmd_meetings_ics)
 
+    from joinery import cli_evaluation
+
+    cli_evaluation.add_commands(sub)
+
     p = sub.add_parser("manage", help="run a Django management command (joinery manage help)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

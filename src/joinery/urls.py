@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("joinery.contributions.urls")),
     path("", include("joinery.risks.urls")),
     path("", include("joinery.meetings.urls")),
+    path("", include("joinery.feedback.urls")),
+    path("", include("joinery.evaluation.urls")),
     path("notifications/", include("joinery.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -12,6 +12,8 @@ from joinery.accounts.api import router as accounts_router
 from joinery.agreements.api import router as agreements_router
 from joinery.audit.api import router as audit_router
 from joinery.contributions.api import router as contributions_router
+from joinery.evaluation.api import router as evaluation_router
+from joinery.feedback.api import router as feedback_router
 from joinery.meetings.api import router as meetings_router
 from joinery.network.api import router as network_router
 from joinery.organisations.api import router as organisations_router
@@ -47,3 +49,5 @@ api.add_router("", programme_router)
 api.add_router("", contributions_router)
 api.add_router("", risks_router)
 api.add_router("", meetings_router)
+api.add_router("", feedback_router)
+api.add_router("", evaluation_router)

@@ -363,6 +363,9 @@ class MeasurementReminder(models.Model):
         constraints = [models.UniqueConstraint(fields=["framework", "organisation", "period"],
                                                name="reminder_once")]
 
+    def __str__(self) -> str:
+        return f"{self.framework_id} {self.organisation_id} {self.period}"
+
 
 class Licence(models.TextChoices):
     CC_BY_4 = "CC-BY-4.0", _("Creative Commons Attribution 4.0")

@@ -1,1 +1,16 @@
-"""Who may see and do what with citizen feedback (rules predicates)."""
+"""Who may see and do what with citizen feedback (rules predicates; the object is a Partnership).
+
+- Answering a feedback form: anyone, no account needed (the public form checks only that
+  the form is open, the honeypot is empty and the sender is not flooding).
+- Setting up feedback forms: the convener's representatives.
+- Reading responses (comments and contact details included) and moderating them: the
+  partners. The public sees only the counts that feed published indicators.
+"""
+
+import rules
+
+from joinery.network.permissions import is_convener, is_partner
+
+rules.add_perm("feedback.manage_channels", is_convener)
+rules.add_perm("feedback.read_responses", is_partner | rules.is_staff)
+rules.add_perm("feedback.moderate", is_partner)

@@ -1,0 +1,5 @@
+"""API: evaluation measurements (stub until built)."""
+
+from ninja import Router
+
+router = Router(tags=["Evaluation"])

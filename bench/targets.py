@@ -3,7 +3,8 @@
 `path` is formatted with the bench context that `generate_data --context-out` writes:
 {partnership} (slug), {partnership_id}, {decision_id}, {agreement_id}, {organisation} (slug),
 {search}, {programme_id}, {work_item_id}, {risk_id}, {meeting_id} (the bench partnership's
-next review) and {contribution_id}. `auth=False` requests go without the session cookie.
+next review), {contribution_id}, and for the evaluation framework {framework_id}, {outcome_id},
+{indicator_id}, {requirement_id} (the bench organisation's) and {feedback_channel} (a slug). `auth=False` requests go without the session cookie.
 `optional=True` targets are skipped with a note when the server answers 404 (a page not
 built yet in this checkout).
 """
@@ -35,7 +36,8 @@ TARGETS: list[Target] = [
     Target("partnership", "/partnerships/{partnership}/", description="partnership page (12 partners)"),
     Target("map-data", "/network-map.json?partnership={partnership}", description="network map data"),
     Target("decision", "/partnerships/{partnership}/decisions/{decision_id}/", description="decision page"),
-    Target("decisions", "/partnerships/{partnership}/decisions/", description="decision list (60)"),
+    Target("decisions", "/partnerships/{partnership}/decisions/",
+           description="decision list (61: 60 and the framework adoption)"),
     Target("activity", "/partnerships/{partnership}/activity/", description="partnership activity (audit)"),
     Target("p-agreements", "/partnerships/{partnership}/agreements/", optional=True,
            description="the partnership's agreements (40)"),
@@ -74,6 +76,22 @@ TARGETS: list[Target] = [
     Target("risk", "/risks/{risk_id}/", optional=True, description="one risk"),
     Target("contribution", "/contributions/{contribution_id}/", optional=True, description="one contribution"),
     Target("api-risks", "/api/v1/partnerships/{partnership}/risks", optional=True, description="API: risks"),
+    # Issue 6: the evaluation framework. Bench Network's framework has 40 indicators over 36 monthly
+    # periods (38 reported by partners, 2 fed by a feedback form of more than 100,000 responses) at every scale.
+    Target("scorecard", "/partnerships/{partnership}/evaluation/scorecard/", optional=True,
+           description="partnership scorecard: 40 indicators × 36 months, charts and tables"),
+    Target("indicator", "/indicators/{indicator_id}/", optional=True,
+           description="one indicator: trend, targets, the thread to work and contributions"),
+    Target("measurements", "/partnerships/{partnership}/evaluation/measurements/", optional=True,
+           description="measurement list (about 1,300, paginated)"),
+    Target("partner-report", "/requirements/{requirement_id}/report/", optional=True,
+           description="the bench organisation's own report (12 mapped indicators, quarterly)"),
+    Target("open-data-csv", "/open-data/{partnership}.csv", auth=False, optional=True,
+           description="published indicators as CSV, anonymous"),
+    Target("feedback-form", "/feedback/{feedback_channel}/", auth=False, optional=True,
+           description="the public feedback form, anonymous"),
+    Target("api-scorecard", "/api/v1/partnerships/{partnership}/evaluation/scorecard", optional=True,
+           description="API: the partnership scorecard"),
 ]
 
 

@@ -27,6 +27,16 @@ seven sister partnerships, and is invited to two more. Bench Network's delivery 
 (about 550 work items, 2,400 contributions, 30 risks, four reviews). `--context-out FILE`
 writes those ids and slugs as JSON for bench/run.py.
 
+Then the evaluation framework (issue 6), see `_evaluation`: for a share of the partnerships an
+adopted framework (with its adoption decision, carried under the charter's rule, and version 1
+with a snapshot and its SHA-256), outcomes, indicators of every bottom line, process outcome,
+question, kind of value, direction and aggregation, targets, a few years of monthly or quarterly
+measurements (late partners, corrections), partners' own reporting requirements, open data, and
+citizen feedback forms whose monthly tallies agree exactly with the visible responses. The
+bench corner gets a framework of 40 indicators over 36 months and a feedback form with more
+than 100,000 responses. At national scale the rows reach 10 million measurements and one
+million feedback responses.
+
 Models are looked up through the app registry (no imports of the domain apps at module
 level): core stays at the bottom of the dependency graph.
 """
@@ -56,7 +66,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.text import slugify
 
 UTC = dt.UTC
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 BENCH_EMAIL = "bench@joinery.example"
 BENCH_PASSWORD = "bench-reads-only-2025"
@@ -108,6 +118,82 @@ BENCH_RISKS = 30
 BENCH_MEETINGS = 4             # three held (minutes, attendance, actions), one coming up
 BENCH_VOLUNTEER_SIGNUPS = 3    # the bench user volunteers too
 DELIVERY_EVENTS_PER_PARTNERSHIP = 25  # programmes, rates, appetite, risks, meetings, imports (audit estimate)
+
+
+# The evaluation framework (issue 6).
+@dataclass(frozen=True)
+class EvalScale:
+    share: float         # of the partnerships outside the bench corner that have a framework
+    measurements: int    # measurement rows in those frameworks (corrections included)
+    responses: int       # citizen feedback responses on their forms
+
+
+# National needs 10 million measurements from 5,000 partnerships over three years of monthly
+# periods, so its frameworks are denser (shared indicators plus each partner's own site-level
+# ones): about 60 indicators each, against 6 to 20 at small scale.
+EVAL_SCALES = {
+    "small": EvalScale(0.6, 15_000, 10_000),
+    "medium": EvalScale(0.7, 400_000, 100_000),
+    "national": EvalScale(0.9, 10_300_000, 960_000),
+}
+BENCH_INDICATORS = 40          # Bench Network's framework: 40 indicators (2 fed by citizens) …
+BENCH_MONTHS = 36              # … over 36 monthly periods …
+BENCH_RESPONSES = 101_200      # … and a feedback form with more than 100,000 visible responses
+BENCH_SMALL_RESPONSES = 600    # a second, smaller form
+BENCH_REQUIREMENTS = 3         # partners with their own reporting requirements (the bench organisation first)
+INDICATOR_CAP = 200
+EVAL_EVENTS_PER_FRAMEWORK = 16  # created, decision and positions, adopted, forms, requirements (audit estimate)
+H, L = "higher", "lower"
+# (name, unit, value type, direction, aggregation, question, baseline range)
+INDICATOR_TEMPLATES = {
+    "productivity": [
+        ("People served", "people", "whole", H, "sum", "better", (40, 900)),
+        ("Cost per person served", "CAD", "decimal", L, "mean", "value", (80, 600)),
+        ("Days from referral to first appointment", "days", "decimal", L, "mean", "better", (5, 60)),
+        ("Staff hours per case", "hours", "decimal", L, "mean", "value", (2, 20)),
+    ],
+    "service_experience": [
+        ("Clients satisfied with the service", "%", "percentage", H, "mean", "feel", (45, 80)),
+        ("Complaints received", "complaints", "whole", L, "sum", "feel", (2, 40)),
+        ("Clients served in their own language", "%", "percentage", H, "mean", "feel", (30, 75)),
+    ],
+    "results": [
+        ("Households in stable housing after six months", "households", "whole", H, "last", "better", (10, 300)),
+        ("Young people in school, training or work", "%", "percentage", H, "mean", "better", (40, 85)),
+        ("Emergency visits avoided", "visits", "whole", H, "sum", "value", (5, 200)),
+        ("People on the waiting list", "people", "whole", L, "last", "better", (20, 600)),
+    ],
+    "democracy": [
+        ("Residents taking part in decisions", "people", "whole", H, "sum", "value", (5, 150)),
+        ("Public meetings held", "meetings", "whole", H, "sum", "value", (1, 8)),
+        ("Decisions published within ten days", "%", "percentage", H, "mean", "value", (30, 90)),
+    ],
+    "relationships": [
+        ("Referrals between partners", "referrals", "whole", H, "sum", "better", (10, 250)),
+        ("Partners who say they trust the table", "%", "percentage", H, "mean", "feel", (40, 85)),
+    ],
+    "capacity": [
+        ("Staff trained together", "people", "whole", H, "sum", "value", (2, 60)),
+        ("Active volunteers", "volunteers", "whole", H, "last", "value", (5, 120)),
+        ("Shared data sets in use", "data sets", "whole", H, "last", "value", (1, 12)),
+    ],
+}
+# Interleaved so that any six consecutive indicators cover every bottom line and process outcome.
+TEMPLATE_ORDER = [(serves, t) for t in itertools.zip_longest(*INDICATOR_TEMPLATES.values())
+                  for serves, t in zip(INDICATOR_TEMPLATES, t, strict=True) if t is not None]
+FEED_MEASURES = [("going", "Average rating of the service by residents", "rating (1 to 5)", "mean"),
+                 ("better_share", "Residents who say the service is getting better", "%", "mean"),
+                 ("feeling", "How residents feel about the service", "rating (1 to 5)", "mean"),
+                 ("responses", "Feedback responses received", "responses", "sum")]
+OUTCOME_TITLES = ["People get help sooner", "Fewer people fall through the cracks", "Residents shape the services",
+                  "Partners work as one system", "Services are easier to use", "Better results for families",
+                  "Stronger community leadership", "Public money goes further"]
+FUNDERS = ["Ministry of Health", "Ministry of Children and Families", "United Way", "Employment and Social "
+           "Development Canada", "Community Foundation", "City council", "Regional health authority"]
+FEEDBACK_COMMENTS = ["The staff were kind and took time with me.", "I waited too long on the phone.",
+                     "Much better than last year.", "Please open on Saturdays.", "Service en français apprécié.",
+                     "I did not know where to go at first.", "The new intake form is simpler.",
+                     "The room was not accessible.", "Thank you to the volunteers!", "Nobody called me back."]
 
 # --- text ----------------------------------------------------------------------------------------
 
@@ -394,6 +480,15 @@ def _hours(half_hours: int) -> str:
     return f"{half_hours // 2}.{'50' if half_hours % 2 else '00'}"
 
 
+def _value_format(value_type):
+    """A measurement's value as text: whole numbers, two decimals, or a percentage with one."""
+    if value_type == "whole":
+        return lambda v: str(max(0, round(v)))
+    if value_type == "percentage":
+        return lambda v: f"{min(100.0, max(0.0, v)):.1f}"
+    return lambda v: f"{max(0.0, v):.2f}"
+
+
 class _UrlTemplates:
     """reverse() once per URL name; "" while the page does not exist yet."""
 
@@ -617,7 +712,12 @@ class Generator:
             "programme.WorkProgramme", "programme.WorkItem", "programme.WorkItem_depends_on",
             "programme.WorkItem_commitments", "programme.VolunteerSignup", "contributions.ValuationRate",
             "contributions.ContributionImport", "contributions.Contribution", "risks.RiskAppetite", "risks.Risk",
-            "meetings.ReviewMeeting", "meetings.Attendance", "meetings.MeetingAction"]}
+            "meetings.ReviewMeeting", "meetings.Attendance", "meetings.MeetingAction",
+            "evaluation.Framework", "evaluation.Outcome", "evaluation.Indicator", "evaluation.IndicatorTarget",
+            "evaluation.MeasurementImport", "evaluation.Measurement", "evaluation.FrameworkVersion",
+            "evaluation.ReportingRequirement", "evaluation.RequirementItem", "evaluation.OpenDataPublication",
+            "evaluation.Indicator_work_items", "evaluation.Indicator_commitments", "feedback.FeedbackChannel",
+            "feedback.FeedbackResponse", "feedback.FeedbackTally"]}
         self.agreement_services = import_module("joinery.agreements.services")
         self.rules = import_module("joinery.network.decision_rules")
 
@@ -763,6 +863,7 @@ class Generator:
                 "id", "created_at", "updated_at", "meeting_id", "title", "owner_id", "due_date", "task_id"],
                 s.partnerships * 4),
         }
+        self._evaluation_writers()
 
     # --- run -------------------------------------------------------------------------------------------
 
@@ -784,7 +885,8 @@ class Generator:
         estimate = int(5.7 * s.organisations + 26 * s.partnerships + 8.2 * decisions
                        + 1.85 * s.clauses_comments + 2 * s.agreements
                        + DELIVERY_EVENTS_PER_PARTNERSHIP * s.partnerships + 0.17 * s.work_items
-                       + s.citizens + ANCHOR_CITIZENS)
+                       + s.citizens + ANCHOR_CITIZENS
+                       + int(EVAL_EVENTS_PER_FRAMEWORK * EVAL_SCALES[self.scale_name].share * s.partnerships))
         self._writers()
         self.audit = AuditStream(self, start_id, previous, s.audit_events, estimate)
         self.audit.filler = self._filler
@@ -794,6 +896,7 @@ class Generator:
         self._organisations()
         self._partnerships()
         self._delivery()
+        self._evaluation()
         self._notifications()
         self.audit.top_up()
         for w in [*self.w.values(), self.audit.writer]:
@@ -847,6 +950,8 @@ class Generator:
         self.delivery_plan = []           # one dict per partnership, for the delivery pass
         self.p_agreements = {}            # partnership id -> [(agreement id, title)] in force or under review
         self.p_commitments = {}           # partnership id -> [(commitment id, agreement id, party, kind, qty, from, to)]
+        self.p_programme = {}             # partnership id -> its main work programme
+        self.p_tasks = {}                 # partnership id -> some of its task ids
 
     def _peek(self, label):
         value = next(self.ids[label])
@@ -1176,7 +1281,8 @@ class Generator:
             self._agreement(rng, pid, name, partner_orgs, roles, topic, rule, anchor=anchor, big=big,
                             bench_org=bench_org)
         self.delivery_plan.append({"pid": pid, "name": name, "slug": slug, "partners": list(partner_orgs),
-                                   "anchor": anchor, "bench_partner": bench_org is not None, "topic": topic})
+                                   "anchor": anchor, "bench_partner": bench_org is not None, "topic": topic,
+                                   "rule": rule})
         return pid
 
     def _join(self, pid, pname, org, role, inviter, convener, *, invited, left=None):
@@ -1585,6 +1691,7 @@ class Generator:
         ctx = {"tasks": [], "log": [], "vol_tasks": {}, "items": 0, "window": window, "bench": bench,
                "risks_above": []}
         main = self._programme(rng, p, ctx, None, main_size, commitments)
+        self.p_programme[pid] = main
         for (aid, title), size in zip(chosen, sizes, strict=True):
             self._programme(rng, p, ctx, (aid, title), size, [c for c in commitments if c[1] == aid])
         rates = self._rates(rng, p)
@@ -1593,6 +1700,7 @@ class Generator:
         contributions = self._contributions(rng, p, ctx, n_contributions, rates, commitments)
         self._risks(rng, p, ctx, n_risks)
         self._meetings(rng, p, ctx, main, n_meetings, agreements)
+        self.p_tasks[pid] = [t[0] for t in ctx["tasks"][:40]]  # what indicators may depend on
         if bench:
             self.context.update(programme_id=main, work_item_id=ctx["tasks"][0][0], bench_work_items=ctx["items"],
                                 bench_contributions=contributions, bench_risks=n_risks)
@@ -2109,6 +2217,482 @@ class Generator:
                    f"{rng.choice(DECISION_TITLES).format(year=self.today.year, topic=rng.choice(TOPICS))}", "",
                    "/dashboard/", t, t if rng.random() < 0.8 else None, None))
 
+    # --- the evaluation framework (issue 6) -----------------------------------------------------------------
+
+    def _evaluation_writers(self):
+        ev = EVAL_SCALES[self.scale_name]
+        m = self.m
+        W = lambda label, cols, planned=0: Writer(self, m[label], cols, planned)  # noqa: E731
+        frameworks = int(ev.share * self.scale.partnerships) + 8
+        self.w.update({
+            "framework": W("evaluation.Framework", [
+                "id", "created_at", "updated_at", "version", "partnership_id", "title", "purpose", "period_kind",
+                "starts_on", "ends_on", "reporting_days", "reminder_days", "status", "adopted_at",
+                "adoption_decision_id", "revision", "created_by_id"], frameworks),
+            "outcome": W("evaluation.Outcome", [
+                "id", "created_at", "updated_at", "version", "framework_id", "level", "title", "description",
+                "contributes_to_id", "position", "retired_at"], frameworks * 5),
+            "indicator": W("evaluation.Indicator", [
+                "id", "created_at", "updated_at", "version", "framework_id", "outcome_id", "code", "name",
+                "definition", "unit", "value_type", "direction", "aggregation", "baseline", "baseline_period",
+                "data_source", "reporting_partner_id", "serves", "question", "feedback_channel_id",
+                "feedback_measure", "is_published", "position", "retired_at"]),
+            "target": W("evaluation.IndicatorTarget", ["id", "indicator_id", "period", "value"]),
+            "measurement_import": W("evaluation.MeasurementImport", [
+                "id", "created_at", "updated_at", "framework_id", "acting_for_id", "filename", "sha256", "rows",
+                "status", "report", "imported_by_id"]),
+            "measurement": W("evaluation.Measurement", [
+                "id", "indicator_id", "period", "value", "reported_for_id", "reported_by_id", "reported_at", "source",
+                "note", "batch_id", "replaces_id", "correction_reason", "is_current"], ev.measurements),
+            "framework_version": W("evaluation.FrameworkVersion", [
+                "id", "framework_id", "number", "snapshot", "sha256", "summary", "decision_id", "created_by_id",
+                "created_at"], frameworks),
+            "requirement": W("evaluation.ReportingRequirement", [
+                "id", "created_at", "updated_at", "version", "framework_id", "organisation_id", "name", "report_to",
+                "reference", "period_kind", "notes", "created_by_id"]),
+            "requirement_item": W("evaluation.RequirementItem", [
+                "id", "requirement_id", "indicator_id", "external_name", "external_code", "position"]),
+            "publication": W("evaluation.OpenDataPublication", [
+                "id", "created_at", "updated_at", "version", "framework_id", "is_published", "title", "description",
+                "licence", "publisher", "contact_email", "first_published_at", "updated_by_id"]),
+            "indicator_work_item": W("evaluation.Indicator_work_items", ["id", "indicator_id", "workitem_id"]),
+            "indicator_commitment": W("evaluation.Indicator_commitments", ["id", "indicator_id", "commitment_id"]),
+            "channel": W("feedback.FeedbackChannel", [
+                "id", "created_at", "updated_at", "version", "partnership_id", "programme_id", "service_name", "slug",
+                "title", "introduction", "is_open", "created_by_id"]),
+            "response": W("feedback.FeedbackResponse", [
+                "id", "channel_id", "submitted_at", "going", "trend", "feeling", "comment", "contact", "language",
+                "client_hash", "hidden_at", "hidden_by_id", "hidden_reason"], ev.responses + BENCH_RESPONSES),
+            "tally": W("feedback.FeedbackTally", [
+                "id", "channel_id", "month", "responses", "going_sum", "feeling_sum", "better", "same", "worse",
+                "unsure"]),
+        })
+
+    def _eval_periods(self, kind, back, ahead):
+        """The framework's periods: `back` whole periods before the current one, the current one and `ahead`
+        more, as [(key, first day, last day)]."""
+        step = 1 if kind == "month" else 3
+        current = (self.today.year * 12 + self.today.month - 1) // step * step
+        out = []
+        for k in range(-back, ahead + 1):
+            index = current + k * step
+            y, m0 = divmod(index, 12)
+            ny, nm0 = divmod(index + step, 12)
+            start, end = dt.date(y, m0 + 1, 1), dt.date(ny, nm0 + 1, 1) - dt.timedelta(days=1)
+            out.append((f"{y}-{m0 + 1:02d}" if kind == "month" else f"{y}-Q{m0 // 3 + 1}", start, end))
+        return out
+
+    def _evaluation(self):
+        """Frameworks, measurements, requirements, open data and citizen feedback (issue 6).
+
+        The bench corner first, from its own random stream and fixed sizes. Then a share of the
+        other partnerships, the scale's measurement total spread over the adopted frameworks in
+        proportion to their number of partners (each takes its share of what is left, so the total
+        is met), and the responses over their feedback forms the same way. Bulk rows (measurements,
+        targets, responses, tallies) have no audit events, like the contributions ledger; what
+        people do once (create, adopt, import, publish, hide) does.
+        """
+        ev = EVAL_SCALES[self.scale_name]
+        arng = random.Random(f"{self.seed}/anchor/evaluation")
+        rng = random.Random(f"{self.seed}/evaluation/{self.scale_name}")
+        self.eval_made = {"measurements": 0, "responses": 0, "frameworks": 0}
+        for p in [p for p in self.delivery_plan if p["anchor"]]:
+            if p["slug"] == BENCH_PARTNERSHIP_SLUG:
+                self._framework(arng, p, dict(
+                    kind="month", periods=self._eval_periods("month", BENCH_MONTHS - 1, 0), reporting_days=30,
+                    adopted=True, indicators=BENCH_INDICATORS - 2, fed=2,
+                    channels=[BENCH_RESPONSES, BENCH_SMALL_RESPONSES], published=True,
+                    requirements=BENCH_REQUIREMENTS, targets=1.0, bench=True))
+            elif p["bench_partner"]:
+                kind = arng.choice(["month", "quarter"])
+                periods = (self._eval_periods("month", arng.randint(18, 35), arng.randint(3, 12)) if kind == "month"
+                           else self._eval_periods("quarter", arng.randint(6, 11), arng.randint(1, 4)))
+                self._framework(arng, p, dict(
+                    kind=kind, periods=periods, reporting_days=arng.choice([15, 30, 45]), adopted=True,
+                    indicators=arng.randint(6, 18), fed=1, channels=[arng.randint(200, 2_000)],
+                    published=arng.random() < 0.5, requirements=arng.randint(0, 2), targets=0.8, bench=False))
+        plans = []
+        for p in [p for p in self.delivery_plan if not p["anchor"]]:
+            if rng.random() >= ev.share:
+                continue
+            kind = "month" if rng.random() < 0.8 else "quarter"
+            periods = (self._eval_periods("month", rng.randint(30, 35), rng.randint(3, 24)) if kind == "month"
+                       else self._eval_periods("quarter", rng.randint(9, 11), rng.randint(1, 8)))
+            n_channels = 0 if rng.random() < 0.4 else (1 if rng.random() < 0.8 else 2)
+            plans.append((p, dict(
+                kind=kind, periods=periods, reporting_days=rng.choice([15, 30, 30, 45, 60]),
+                adopted=rng.random() < 0.92, channels=[rng.uniform(0.3, 2.0) for _ in range(n_channels)],
+                published=rng.random() < 0.3, requirements=rng.choice([0, 0, 1, 1, 2, 3]),
+                targets=rng.uniform(0.2, 0.6), bench=False), len(p["partners"]) * rng.uniform(0.5, 1.5)))
+        m_left = ev.measurements
+        m_weight = sum(w for _p, plan, w in plans if plan["adopted"])
+        r_left = ev.responses
+        r_weight = sum(sum(plan["channels"]) for _p, plan, _w in plans)
+        for p, plan, weight in plans:
+            r_shares = plan["channels"]
+            channels = []
+            for share in r_shares:
+                n = round(r_left * share / r_weight) if r_weight > 0 else 0
+                r_weight -= share
+                r_left -= n
+                channels.append(n)
+            plan["channels"] = channels
+            plan["fed"] = min(len(channels) * 2, rng.randint(1, 2)) if channels else 0
+            if plan["adopted"]:
+                due = max(1, sum(1 for _k, _s, end in plan["periods"]
+                                 if end + dt.timedelta(days=plan["reporting_days"]) < self.today))
+                want = m_left * weight / m_weight if m_weight > 0 else 0
+                m_weight -= weight
+                plan["indicators"] = max(6, min(INDICATOR_CAP, round(want / (due * 0.975))))
+            else:
+                plan["indicators"] = rng.randint(6, 20)
+            m_left -= self._framework(rng, p, plan)
+        self.context["evaluation"] = dict(self.eval_made)
+
+    def _framework(self, rng, p, plan) -> int:
+        """One partnership's framework and everything that hangs on it. Returns the measurement rows made."""
+        td = dt.timedelta
+        pid, partners, bench = p["pid"], p["partners"], plan["bench"]
+        convener = partners[0]
+        admin = self.org_admin[convener]
+        periods, kind, adopted = plan["periods"], plan["kind"], plan["adopted"]
+        starts_on, ends_on = periods[0][1], periods[-1][2]
+        fid = self.new_id("evaluation.Framework")
+        title = f"{p['name']}: evaluation framework"[:200]
+        created = self._at(rng, starts_on - td(days=rng.randint(50, 90)))  # before its adoption was proposed
+        self.audit.event(admin, "evaluation.framework_created", "evaluation.framework", fid, title, partnership=pid,
+                         acting_for=convener, after={"title": title, "period_kind": kind})
+        decision = adopted_at = None
+        if adopted:
+            adopted_at = self._at(rng, starts_on - td(days=rng.randint(1, 30)))
+            decision = self._adoption_decision(rng, p, fid, title, adopted_at)
+            if decision is None:  # not carried: the framework stays proposed
+                adopted, adopted_at = False, None
+        status = "adopted" if adopted else "draft"
+        self.w["framework"].add((
+            fid, created, adopted_at or created, 3 if adopted else 1, pid, title,
+            f"What the partners want to learn and show about {p['topic']}: whether services get better, whether "
+            "people feel better about them, and whether they build public value.", kind, starts_on, ends_on,
+            plan["reporting_days"], 7, status, adopted_at, decision, 1 if adopted else 0, admin))
+        self.eval_made["frameworks"] += 1
+        # The logic model: an impact, 2 to 4 outcomes contributing to it, an output for the first.
+        w_out = self.w["outcome"]
+        impact = self.new_id("evaluation.Outcome")
+        w_out.add((impact, created, created, 1, fid, "impact", f"Residents thrive: {p['topic']}"[:200], "", None, 0,
+                   None))
+        outcomes = []
+        for k, otitle in enumerate(rng.sample(OUTCOME_TITLES, 4 if bench else rng.randint(2, 4))):
+            oid = self.new_id("evaluation.Outcome")
+            w_out.add((oid, created, created, 1, fid, "outcome", otitle, "", impact, k + 1, None))
+            outcomes.append(oid)
+        output = self.new_id("evaluation.Outcome")
+        w_out.add((output, created, created, 1, fid, "output", "Shared intake in place", "", outcomes[0],
+                   len(outcomes) + 1, None))
+        outcomes.append(output)
+        # Citizen feedback forms (before the indicators they feed).
+        channels = []
+        for k, n_responses in enumerate(plan["channels"]):
+            cid = self.new_id("feedback.FeedbackChannel")
+            service = rng.choice(EVENTS + ["drop-in centre", "help line", "referral service"])
+            ctitle = f"Tell us about the {service}"
+            slug = "bench-network-services" if bench and k == 0 else f"{slugify(ctitle)[:60]}-{cid}"
+            opened = self._at(rng, starts_on)
+            self.w["channel"].add((cid, opened, opened, 1, pid, self.p_programme.get(pid) if k == 0 else None,
+                                   "" if k == 0 else service.capitalize(), slug, ctitle,
+                                   "We want to know how the service is going for you. Your answers are anonymous.",
+                                   bench or rng.random() < 0.95, admin))
+            self.audit.event(admin, "feedback.channel_created", "feedback.feedbackchannel", cid, ctitle,
+                             partnership=pid, acting_for=convener, after={"slug": slug})
+            self._responses(rng, pid, convener, cid, n_responses, starts_on)
+            channels.append(cid)
+            if bench and k == 0:
+                self.context.update(feedback_channel=slug, feedback_channel_id=cid)
+        # Indicators, their targets and measurements.
+        reporters = list(partners)
+        rng.shuffle(reporters)
+        if bench:  # the bench organisation reports a fair share, on time
+            reporters.remove(self.org_ids[0])
+            reporters.insert(0, self.org_ids[0])
+        late = {o: rng.randint(1, 2) for o in reporters[1:] if rng.random() < 0.2} if adopted else {}
+        importers = {o: self.new_id("evaluation.MeasurementImport") for o in reporters if rng.random() < 0.2}
+        imported = dict.fromkeys(importers, 0)
+        due_at = {}
+        for key, _start, end in periods:
+            day = end + td(days=1 + rng.randrange(plan["reporting_days"]))
+            due_at[key] = dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+        due = [(key, due_at[key]) for key, _s, end in periods if due_at[key] < self.now] if adopted else []
+        org_delay = {o: td(hours=rng.randrange(8), minutes=rng.randrange(60)) for o in reporters}
+        offset = rng.randrange(len(TEMPLATE_ORDER))
+        n = plan["indicators"]
+        made = 0
+        indicators = []  # (id, name, code, fed, partner)
+        w_ind = self.w["indicator"]
+        for k in range(n):
+            serves, (name, unit, vt, direction, agg, question, (lo, hi)) = \
+                TEMPLATE_ORDER[(offset + k) % len(TEMPLATE_ORDER)]
+            org = reporters[k % len(reporters)]
+            if k >= len(TEMPLATE_ORDER):  # each partner's own site-level figure
+                name = f"{name}: {self.org_names[org]}"
+            iid = self.new_id("evaluation.Indicator")
+            code = f"{slugify(name)[:50].strip('-')}-{k + 1}"
+            baseline = lo + (hi - lo) * rng.random()
+            fmt = _value_format(vt)
+            w_ind.add((iid, created, created, 1, fid, outcomes[k % len(outcomes)], code, name[:200],
+                       f"{name}, counted by {self.org_names[org]} for each {kind}."[:1000], unit, vt, direction, agg,
+                       fmt(baseline), periods[0][0], rng.choice(["Case management system", "Intake records",
+                                                                 "Partner survey", "Attendance sheets"]),
+                       org, serves, question, None, "", plan["published"] and rng.random() < 0.5, k, None))
+            indicators.append((iid, name, code, False, org))
+            sign = 1 if direction == H else -1
+            goal = rng.uniform(0.05, 0.25)
+            if rng.random() < plan["targets"]:
+                wt = self.w["target"]
+                for j, (key, _s, _e) in enumerate(periods):
+                    wt.add((self.new_id("evaluation.IndicatorTarget"), iid, key,
+                            fmt(baseline * (1 + sign * goal * (j + 1) / len(periods)))))
+            if due:
+                made += self._series(rng, iid, org, due, baseline, fmt, sign * goal * rng.uniform(0.2, 1.5),
+                                     late.get(org, 0), importers.get(org), imported, org_delay[org])
+        for j in range(plan["fed"]):
+            measure, name, unit, agg = FEED_MEASURES[j]
+            iid = self.new_id("evaluation.Indicator")
+            baseline = {"going": 3.2, "better_share": 40.0, "feeling": 3.3, "responses": 100}[measure]
+            vt = {"going": "decimal", "better_share": "percentage", "feeling": "decimal", "responses": "whole"}[measure]
+            fmt = _value_format(vt)
+            w_ind.add((iid, created, created, 1, fid, outcomes[0], f"citizen-{measure.replace('_', '-')}", name,
+                       f"{name}, from the citizen feedback form.", unit, vt, H, agg, fmt(baseline), periods[0][0],
+                       "Citizen feedback form", None, "service_experience", "feel", channels[j // 2 % len(channels)],
+                       measure, plan["published"], n + j, None))
+            indicators.append((iid, name, f"citizen-{measure}", True, None))
+            wt = self.w["target"]
+            for jj, (key, _s, _e) in enumerate(periods):
+                wt.add((self.new_id("evaluation.IndicatorTarget"), iid, key,
+                        fmt(baseline * (1 + 0.15 * (jj + 1) / len(periods)))))
+        self.eval_made["measurements"] += made
+        for org, bid in importers.items():
+            if imported[org]:
+                t = min(due[min(11, len(due) - 1)][1] + td(days=2), self.now)
+                filename = f"measurements-{self.org_names[org][:40]}.csv"
+                self.w["measurement_import"].add((bid, t, t, fid, org, filename,
+                                                  hashlib.sha256(f"{self.seed}/m/{bid}".encode()).hexdigest(),
+                                                  imported[org], "imported", [], self.org_admin[org]))
+                self.audit.event(self.org_admin[org], "evaluation.measurements_imported",
+                                 "evaluation.measurementimport", bid, filename, partnership=pid, acting_for=org,
+                                 after={"rows": imported[org]})
+        if adopted and (bench or rng.random() < 0.05):  # a refused file and its row-by-row report
+            org = reporters[rng.randrange(len(reporters))]
+            bid = self.new_id("evaluation.MeasurementImport")
+            t = self._at(rng, self.today - td(days=rng.randint(5, 200)))
+            report = [{"row": 3, "column": "value", "problem": "“12 people” is not a number.",
+                       "fix": "Enter the number only, for example 12."},
+                      {"row": 7, "column": "period", "problem": "2019-Q1 is outside the framework.",
+                       "fix": f"Use a period from {periods[0][0]} to {periods[-1][0]}."},
+                      {"row": 9, "column": "indicator", "problem": "Rows 4 and 9 are the same indicator and period.",
+                       "fix": "Keep one of the two rows."}]
+            self.w["measurement_import"].add((bid, t, t, fid, org, "measurements-draft.xlsx",
+                                              hashlib.sha256(f"{self.seed}/m/{bid}".encode()).hexdigest(), 12,
+                                              "rejected", report, self.org_admin[org]))
+        self._indicator_links(rng, pid, indicators, bench)
+        self._requirements(rng, p, fid, kind, indicators, reporters, plan["requirements"], created, bench)
+        if plan["published"] or rng.random() < 0.2:  # some publications are prepared but not published
+            published = plan["published"]
+            first = self._at(rng, min(starts_on + td(days=rng.randint(90, 400)), self.today)) if published else None
+            t = first or created
+            self.w["publication"].add((self.new_id("evaluation.OpenDataPublication"), t, t, 2 if published else 1,
+                                       fid, published, f"{p['name']}: shared results"[:200],
+                                       f"The indicators the partners of {p['name']} publish, by {kind}.",
+                                       rng.choice(["CC-BY-4.0", "CC-BY-4.0", "CC0-1.0", "ODbL-1.0"]),
+                                       self.org_names[convener][:200], f"data@{slugify(p['name'])[:40].strip('-')}.example",
+                                       first, admin))
+            if published:
+                self.audit.event(admin, "evaluation.open_data_published", "evaluation.opendatapublication", fid,
+                                 title, partnership=pid, acting_for=convener, after={"published": True})
+        if adopted:
+            snapshot = {"framework": {"title": title, "period_kind": kind, "starts_on": starts_on.isoformat(),
+                                      "ends_on": ends_on.isoformat()},
+                        "outcomes": outcomes, "indicators": [code for _i, _n, code, _f, _o in indicators]}
+            canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            self.w["framework_version"].add((self.new_id("evaluation.FrameworkVersion"), fid, 1, snapshot,
+                                             hashlib.sha256(canonical.encode()).hexdigest(), "Adopted", decision,
+                                             admin, adopted_at))
+            self.audit.event(admin, "evaluation.framework_adopted", "evaluation.framework", fid, title,
+                             partnership=pid, acting_for=convener, after={"revision": 1, "decision": decision})
+        if bench:
+            self.context.update(framework_id=fid, outcome_id=outcomes[0], indicator_id=indicators[0][0],
+                                bench_indicators=len(indicators), bench_measurements=made)
+        return made
+
+    def _adoption_decision(self, rng, p, fid, title, adopted_at):
+        """The carried decision that adopted the framework, under the charter's rule. None if not carried."""
+        pid, partners = p["pid"], p["partners"]
+        rule = p["rule"]
+        convener = partners[0]
+        admin = self.org_admin[convener]
+        did = self.new_id("network.Decision")
+        opened = adopted_at - dt.timedelta(days=14)
+        quorum = max(2, (len(partners) + 1) // 2) if rule == "majority" else None
+        allowed = self.rules.allowed_stances(rule)
+        positions = [(o, "reservations", "We will review the targets after a year.")
+                     if ("reservations" in allowed and rng.random() < 0.1) else (o, "agree", "") for o in partners]
+        lead_ruling = True if rule == "lead" else None
+        result = self.rules.compute_outcome(
+            rule=rule, participants=len(partners), quorum=quorum, lead_ruling=lead_ruling,
+            positions=[self.rules.PositionInput(stance, reason) for _o, stance, reason in positions])
+        if str(result.outcome) != "carried":
+            return None
+        tally = {k: getattr(result, k) for k in ("agree", "reservations", "stand_aside", "object", "block", "silent")}
+        frozen = [{"organisation": o, "organisation_name": self.org_names[o], "stance": st, "reason": re_}
+                  for o, st, re_ in positions]
+        dtitle = "Adopt the evaluation framework"
+        self.w["decision"].add((
+            did, opened, adopted_at, 2, pid, dtitle, "Do the partners adopt the evaluation framework as proposed?",
+            f"The framework “{title}” sets out the outcomes, indicators and targets the partners report on.",
+            "1. Adopt as proposed\n2. Adopt with changes\n3. Not now", "framework_adoption", {"framework": fid},
+            admin, convener, rule, quorum, self.partnership_charter[pid], opened, adopted_at, "closed", adopted_at,
+            "carried", str(result.explanation), tally, frozen, "", None, lead_ruling))
+        self.audit.event(admin, "decision.opened", "network.decision", did, dtitle, partnership=pid,
+                         acting_for=convener, after={"title": dtitle, "rule": rule})
+        for org, stance, reason in positions:
+            self.w["participant"].add((self.new_id("network.DecisionParticipant"), did, org, opened))
+            pos_id = self.new_id("network.Position")
+            self.w["position"].add((pos_id, opened, opened, did, org, stance, reason, self.org_admin[org]))
+            self.audit.event(self.org_admin[org], "position.recorded", "network.position", pos_id,
+                             f"{self.org_names[org]}: {stance}", partnership=pid, acting_for=org,
+                             after={"stance": stance, "reason": reason})
+        self.audit.event(None, "decision.closed", "network.decision", did, dtitle, partnership=pid,
+                         after={"outcome": "carried", "tally": tally})
+        return did
+
+    def _series(self, rng, iid, org, due, baseline, fmt, growth, late, batch, imported, delay) -> int:
+        """One indicator's measurements over the due periods: gaps, a late partner's missing last periods,
+        about 2% corrected (the earlier value kept, no longer current). Returns the rows written."""
+        w = self.w["measurement"]
+        new_id = self.ids["evaluation.Measurement"]
+        person = self.org_admin[org]
+        n = len(due) - late
+        total = len(due)
+        source = "form" if batch is None else "import"
+        if batch is None and rng.random() < 0.3:
+            source = "api" if rng.random() < 0.8 else "command"
+        rows = 0
+        for j in range(n):
+            if rng.random() < 0.015:  # a period this partner never reported
+                continue
+            key, at = due[j]
+            value = fmt(baseline * (1 + growth * (j + 1) / total) * (0.9 + 0.2 * rng.random()))
+            at = at + delay
+            in_batch = batch if (batch is not None and j < 12) else None
+            if rng.random() < 0.02:
+                old = next(new_id)
+                w.add((old, iid, key, fmt(baseline * (0.5 + rng.random())), org, person, at,
+                       "import" if in_batch else source, "", in_batch, None, "", False))
+                fixed = min(at + dt.timedelta(days=1 + rng.randrange(20)), self.now)
+                w.add((next(new_id), iid, key, value, org, person, fixed, "form", "", None, old,
+                       "The first figure counted one site twice.", True))
+                rows += 2
+            else:
+                w.add((next(new_id), iid, key, value, org, person, at, "import" if in_batch else source, "",
+                       in_batch, None, "", True))
+                rows += 1
+            if in_batch:
+                imported[org] += 1
+        return rows
+
+    def _responses(self, rng, pid, convener, cid, n, first):
+        """`n` responses over the whole months since `first`, and the monthly tallies of the visible ones.
+
+        Each response is sent between the 2nd and the 27th of its month, so its month is the same in
+        every time zone; the tallies are summed here, row by row, so they agree exactly.
+        """
+        if n <= 0:
+            return
+        start = first.year * 12 + first.month - 1
+        end = self.today.year * 12 + self.today.month - 1  # the current month is not over: not included
+        months = [divmod(i, 12) for i in range(start, end)]
+        if not months:
+            return
+        weights = [1 + k / len(months) for k in range(len(months))]  # more responses as the form gets known
+        total_w = sum(weights)
+        counts = [int(n * w / total_w) for w in weights]
+        counts[-1] += n - sum(counts)
+        w, wt = self.w["response"], self.w["tally"]
+        new_id = self.ids["feedback.FeedbackResponse"]
+        admin = self.org_admin[convener]
+        quality, improve = rng.uniform(2.4, 3.8), rng.uniform(-0.3, 1.0)
+        trends = ("better", "same", "worse", "unsure")
+        rand, rrange = rng.random, rng.randrange
+        hidden_ids = []
+        for k, ((y, m0), count) in enumerate(zip(months, counts, strict=True)):
+            if not count:
+                continue
+            mean = quality + improve * k / len(months)
+            better_p = 0.2 + 0.25 * k / len(months)
+            tally = [0] * 7  # responses, going, feeling, better, same, worse, unsure
+            for _r in range(count):
+                going = min(5, max(1, int(mean + 3 * rand() - 1)))
+                feeling = min(5, max(1, going + (-1, 0, 0, 1)[rrange(4)]))
+                r = rand()
+                trend = 0 if r < better_p else 1 if r < better_p + 0.35 else 2 if r < better_p + 0.5 else 3
+                t = dt.datetime(y, m0 + 1, 2 + rrange(26), 12 + rrange(10), rrange(60), rrange(60), tzinfo=UTC)
+                rid = next(new_id)
+                if rand() < 0.003:  # abuse, hidden by the convener; kept, and no longer counted
+                    hidden = min(t + dt.timedelta(days=1 + rrange(4)), self.now)
+                    w.add((rid, cid, t, going, trends[trend], feeling, "(abusive message)", "", "en",
+                           f"{rng.getrandbits(256):064x}", hidden, admin, "Abusive language."))
+                    hidden_ids.append(rid)
+                    continue
+                comment = FEEDBACK_COMMENTS[rrange(len(FEEDBACK_COMMENTS))] if rand() < 0.2 else ""
+                w.add((rid, cid, t, going, trends[trend], feeling, comment,
+                       f"resident{rid}@example.org" if rand() < 0.03 else "", "fr" if rand() < 0.25 else "en",
+                       f"{rng.getrandbits(256):064x}", None, None, ""))
+                tally[0] += 1
+                tally[1] += going
+                tally[2] += feeling
+                tally[3 + trend] += 1
+            if tally[0]:
+                wt.add((self.new_id("feedback.FeedbackTally"), cid, dt.date(y, m0 + 1, 1), *tally))
+        self.eval_made["responses"] += n
+        for rid in hidden_ids:
+            self.audit.event(admin, "feedback.response_hidden", "feedback.feedbackresponse", rid, f"Response {rid}",
+                             partnership=pid, acting_for=convener, after={"reason": "Abusive language."})
+
+    def _indicator_links(self, rng, pid, indicators, bench):
+        """Some indicators depend on work items and serve commitments: the thread from agreement to results."""
+        tasks = self.p_tasks.get(pid, [])
+        commitments = [c[0] for c in self.p_commitments.get(pid, [])]
+        for k, (iid, _name, _code, fed, _org) in enumerate(indicators):
+            if fed or not (k == 0 and bench or rng.random() < 0.3):
+                continue
+            for task in rng.sample(tasks, min(len(tasks), 5 if k == 0 and bench else rng.randint(1, 3))):
+                self.w["indicator_work_item"].add((self.new_id("evaluation.Indicator_work_items"), iid, task))
+            for commitment in rng.sample(commitments, min(len(commitments), 3 if k == 0 and bench else
+                                                                 rng.randint(0, 2))):
+                self.w["indicator_commitment"].add((self.new_id("evaluation.Indicator_commitments"), iid,
+                                                    commitment))
+
+    def _requirements(self, rng, p, fid, kind, indicators, reporters, count, created, bench):
+        """Partners' own reporting requirements (a funder's names and periods) mapped onto shared indicators."""
+        pid = p["pid"]
+        orgs = reporters[:count]
+        for k, org in enumerate(orgs):
+            rid = self.new_id("evaluation.ReportingRequirement")
+            funder = rng.choice(FUNDERS)
+            name = f"{'Quarterly' if kind == 'month' and k % 2 == 0 else 'Annual'} return to the {funder}"
+            period_kind = "quarter" if kind == "month" and k % 2 == 0 else "year"
+            admin = self.org_admin[org]
+            self.w["requirement"].add((rid, created, created, 1, fid, org, name, funder,
+                                       f"G-{rng.randint(1000, 9999)}", period_kind, "", admin))
+            self.audit.event(admin, "evaluation.requirement_created", "evaluation.reportingrequirement", rid, name,
+                             partnership=pid, acting_for=org, after={"report_to": funder})
+            chosen = rng.sample(indicators, min(len(indicators), 12 if bench else rng.randint(4, 10)))
+            initials = "".join(w[0] for w in funder.split() if w[0].isupper())
+            for pos, (iid, iname, _code, _fed, _org) in enumerate(chosen):
+                self.w["requirement_item"].add((self.new_id("evaluation.RequirementItem"), rid, iid,
+                                                f"{initials} {pos + 1}: {iname}"[:200], f"{initials}-{pos + 1:02d}",
+                                                pos))
+            if bench and k == 0:
+                self.context["requirement_id"] = rid
+
 
 # --- after loading ----------------------------------------------------------------------------------------------
 
@@ -2189,7 +2773,8 @@ class Command(BaseCommand):
         big_tables = ["audit_auditevent", "agreements_clause", "agreements_comment", "agreements_clauseposition",
                       "network_decisionparticipant", "network_position", "programme_workitem",
                       "programme_workitem_depends_on", "programme_workitem_commitments", "programme_volunteersignup",
-                      "contributions_contribution"]
+                      "contributions_contribution", "evaluation_measurement", "evaluation_indicatortarget",
+                      "feedback_feedbackresponse"]
         started = time.perf_counter()
         index_seconds = 0.0
         with progress:

@@ -470,3 +470,23 @@ def test_parse_value():
     for raw, kind in (("NaN", "decimal"), ("Infinity", "decimal"), (True, "whole"), ("-1", "percentage")):
         with pytest.raises(ValueError):
             fw.parse_value(raw, kind)
+
+
+def test_draft_dates_and_period_kind_keep_the_targets_meaningful(framework):
+    w = framework.world
+    with NothingWritten(), pytest.raises(ValidationError) as exc:
+        fw.framework_update(actor=w.lead, acting_for=w.city, framework=framework, period_kind="year")
+    assert "remove them" in errors_of(exc)["period_kind"][0]
+    with NothingWritten(), pytest.raises(ValidationError) as exc:
+        fw.framework_update(actor=w.lead, acting_for=w.city, framework=framework, starts_on=D(2025, 7, 1))
+    assert "2025-Q1, 2025-Q2" in errors_of(exc)["starts_on"][0]
+    f = fw.framework_update(actor=w.lead, acting_for=w.city, framework=framework, starts_on=D(2025, 2, 1))
+    assert f.starts_on == D(2025, 2, 1) and f.revision == 0  # still in 2025-Q1; a draft has no versions
+
+
+def test_a_change_to_an_indicator_leaves_the_settings_version_alone(adopted):
+    w = adopted.world
+    v = Framework.objects.get(pk=adopted.pk).version
+    fw.indicator_update(actor=w.lead, acting_for=w.city, indicator=w.meals, name="Changed")
+    f = fw.framework_update(actor=w.lead, acting_for=w.city, framework=adopted, expected_version=v, title="Still mine")
+    assert (f.title, f.revision) == ("Still mine", 3)

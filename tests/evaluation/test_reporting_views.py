@@ -27,7 +27,7 @@ def test_partners_see_the_list_outsiders_get_404(client, adopted):
     response = client.get(url)
     audit(response)
     assert "Annual return to the Lottery" in body(response)
-    assert "Add your organisation&#x27;s reporting requirement" in body(response)
+    assert "Add your organisation's reporting requirement" in body(response)
     for page in ("evaluation:requirement", "evaluation:report_html", "evaluation:report_pdf", "evaluation:report_csv"):
         assert client.get(reverse(page, args=[r.pk])).status_code == 200, page
     client.force_login(admin_of(w.outsider))
@@ -50,15 +50,15 @@ def test_a_partner_adds_a_requirement_then_maps_it(client, adopted):
     client.force_login(admin_of(w.charity))
     url = reverse("evaluation:requirement_create", args=[w.p.slug])
     audit(client.get(url))
-    response = client.post(url, {"name": "Annual return", "report_to": "The Lottery", "period_kind": "year",
-                                 "reference": "L-1"})
+    response = client.post(url, {"acting_for": w.charity.pk, "name": "Annual return", "report_to": "The Lottery",
+                                 "period_kind": "year", "reference": "L-1"})
     r = ReportingRequirement.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("evaluation:requirement", args=[r.pk])
     assert r.organisation == w.charity
     detail = reverse("evaluation:requirement", args=[r.pk])
     audit(client.get(detail))
     meals, wait = w.indicator("meals"), w.indicator("wait-days")
-    response = client.post(detail, {"version": r.version, f"name_{meals.pk}": "Hot meals",
+    response = client.post(detail, {"acting_for": w.charity.pk, "version": r.version, f"name_{meals.pk}": "Hot meals",
                                     f"code_{meals.pk}": "M1", f"name_{wait.pk}": ""})
     assert response.status_code == 302
     assert [(i.indicator_id, i.external_name, i.external_code) for i in r.items.all()] == [(meals.pk, "Hot meals",
@@ -69,7 +69,8 @@ def test_a_refused_requirement_is_400_with_the_errors(client, adopted):
     w = adopted.world
     client.force_login(admin_of(w.charity))
     response = client.post(reverse("evaluation:requirement_create", args=[w.p.slug]),
-                           {"name": "Monthly", "report_to": "Ministry", "period_kind": "month"})
+                           {"acting_for": w.charity.pk, "name": "Monthly", "report_to": "Ministry",
+                            "period_kind": "month"})
     assert response.status_code == 400
     assert "govuk-error-summary" in body(response) and "quarterly" in body(response)
     assert not ReportingRequirement.objects.exists()
@@ -85,7 +86,7 @@ def test_a_code_without_a_name_is_a_field_error(client, adopted):
     client.force_login(admin_of(w.charity))
     meals = w.indicator("meals")
     response = client.post(reverse("evaluation:requirement", args=[r.pk]),
-                           {"version": r.version, f"code_{meals.pk}": "M1"})
+                           {"acting_for": w.charity.pk, "version": r.version, f"code_{meals.pk}": "M1"})
     assert response.status_code == 400
     assert f'id="id_name_{meals.pk}-error"' in body(response)
     assert r.items.count() == 0
@@ -113,10 +114,11 @@ def test_a_stale_edit_is_409_and_the_convener_may_edit(client, adopted):
     client.force_login(w.lead)
     url = reverse("evaluation:requirement_edit", args=[r.pk])
     audit(client.get(url))
-    response = client.post(url, {"version": r.version, "name": "Mine", "report_to": "Me", "period_kind": "year"})
+    response = client.post(url, {"acting_for": w.city.pk, "version": r.version, "name": "Mine", "report_to": "Me",
+                                 "period_kind": "year"})
     assert response.status_code == 409 and "Someone else changed this" in body(response)
     fresh = ReportingRequirement.objects.get(pk=r.pk)
-    response = client.post(url, {"version": fresh.version, "name": "Renamed", "report_to": "Me",
+    response = client.post(url, {"acting_for": w.city.pk, "version": fresh.version, "name": "Renamed", "report_to": "Me",
                                  "period_kind": "year"})
     assert response.status_code == 302
     assert ReportingRequirement.objects.get(pk=r.pk).name == "Renamed"
@@ -126,7 +128,7 @@ def test_delete(client, adopted):
     w = adopted.world
     r = requirement(w)
     client.force_login(admin_of(w.charity))
-    response = client.post(reverse("evaluation:requirement_edit", args=[r.pk]), {"delete": "1"})
+    response = client.post(reverse("evaluation:requirement_edit", args=[r.pk]), {"acting_for": w.charity.pk, "delete": "1"})
     assert response.status_code == 302
     assert not ReportingRequirement.objects.filter(pk=r.pk).exists()
 

@@ -155,6 +155,9 @@ def test_commitment_thread_page(client, reported):
     assert "Kitchen grant" in page and "Meals served" in page
     assert "This commitment serves 1 indicator of the evaluation framework." in page
     assert client.get(reverse("evaluation:commitment_thread", args=[999999])).status_code == 404
+    # the agreement page links each commitment to the results it serves
+    page = body(client.get(reverse("agreements:detail", args=[grant.agreement_id])))
+    assert reverse("evaluation:commitment_thread", args=[grant.pk]) in page
 
 
 def test_scorecard_page_queries_do_not_grow(client, reported):

@@ -294,3 +294,43 @@ def test_no_period_due_yet_and_empty_framework(framework):
     s = sc.scorecard(framework=framework, as_of=D(2025, 2, 1))
     assert s.counts == {"on_track": 0, "at_risk": 0, "off_track": 0, "no_data": 3}
     assert all(c.period is None and c.sentence == "No value is due yet." for c in s.cards)
+
+
+def test_citizen_feedback_answers_the_feel_question(reported, django_assert_num_queries):
+    """A service experience indicator fed by a feedback form: going ratings 5, 4 and 3 in November
+    2025 average 4 (target 4: on track); 2 and 3 in August average 2.5 (target 4: off track)."""
+    import datetime as dt_
+
+    from django.utils import timezone
+
+    from joinery.evaluation.models import Framework
+    from joinery.evaluation.services import framework as fw
+    from joinery.feedback import services as feedback
+
+    w = reported.world
+    channel = feedback.channel_create(actor=w.lead, acting_for=w.city, partnership=w.p, title="Kitchen feedback",
+                                      service_name="Community kitchen")
+    going = fw.indicator_create(
+        actor=w.lead, acting_for=w.city, framework=reported, outcome=w.outcome, code="going", name="How it is going",
+        definition="Average rating from the feedback form.", unit="out of 5", value_type="decimal",
+        direction="higher", aggregation="mean", data_source="Citizen feedback", serves="service_experience",
+        question="feel", feedback_channel=channel, feedback_measure="going")
+    fw.indicator_targets_set(actor=w.lead, acting_for=w.city, indicator=going,
+                             targets={"2025-Q3": "4", "2025-Q4": "4"})
+    for n, (rating, day) in enumerate([(2, D(2025, 8, 3)), (3, D(2025, 8, 4)), (5, D(2025, 11, 3)),
+                                       (4, D(2025, 11, 4)), (3, D(2025, 11, 5))]):
+        moment = timezone.make_aware(dt_.datetime.combine(day, dt_.time(12)))
+        feedback.response_submit(channel=channel, going=rating, trend="better", feeling=4,
+                                 client_ip=f"192.0.2.{n + 1}", submitted_at=moment)
+    f = Framework.objects.get(pk=reported.pk)
+    with django_assert_num_queries(5):  # outcomes, indicators, measurements, targets, one feedback form
+        s = sc.scorecard(framework=f, as_of=AS_OF)
+    card = _by_code(s)["going"]
+    assert (card.period.key, card.value, card.previous, card.status, card.trend) == (
+        "2025-Q4", Decimal(4), Decimal("2.5"), "on_track", "improving")
+    assert card.sentence == "Improving: on target in Q4 2025 (4 out of 5)."
+    feel = next(q for q in s.questions if q.key == "feel")
+    assert (feel.total, feel.from_citizens, feel.answer) == (1, 1, "yes")
+    assert feel.sentence.endswith("1 of them comes from citizen feedback.")
+    experience = next(b for b in s.bottom_lines if b.key == "service_experience")
+    assert experience.counts["on_track"] == 1

@@ -228,3 +228,19 @@ def test_responses_page_newest_first_with_keyset_paging(charity, channel):
             break
     expected = [r.pk for r in sorted(rows, key=lambda r: (r.submitted_at, r.pk), reverse=True)]
     assert seen == expected
+
+
+def test_tallies_rebuilt_from_bulk_loaded_responses_equal_the_counts_by_hand(charity, channel):
+    from django.utils import timezone
+
+    rows = [submit(channel, g, t, f, when=w) for g, t, f, w in
+            [(5, "better", 4, at(2025, 1, 31, 23)), (2, "worse", 1, at(2025, 2, 1, 0)), (3, "unsure", 3, None)]]
+    services.response_hide(actor=admin_of(charity), acting_for=charity, response=rows[1], reason="Spam")
+    FeedbackResponse.objects.bulk_create([  # as a benchmark or demo loader would, bypassing the tallies
+        FeedbackResponse(channel=channel, submitted_at=at(2024, m, 28, 22), going=m % 5 + 1, trend="same",
+                         feeling=4, comment="", contact="") for m in range(1, 13)])
+    FeedbackTally.objects.filter(channel=channel).update(going_sum=0)  # and damage them
+    assert services.tally_rebuild(channel=channel) == 12 + 2
+    assert stored_tallies(channel) == tallies_by_hand(channel)
+    assert timezone.localdate(rows[0].submitted_at).month == 1  # local months, as the tallies count them
+    assert AuditEvent.objects.filter(action="feedback.tallies_rebuilt").count() == 1

@@ -152,7 +152,7 @@ def test_the_channel_page_costs_the_same_queries_whatever_the_number_of_response
     client = as_(admin_of(charity))
     url = reverse("feedback:channel", args=[channel.pk])
     client.get(url)  # warm the session
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):  # 3 of them save the session
         r = client.get(url)
     assert r.status_code == 200
     r = client.get(url + f"?before={FeedbackResponse.objects.order_by('submitted_at', 'id')[10].pk}")

@@ -20,7 +20,8 @@ import re
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models.functions import Trunc
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -385,3 +386,24 @@ def response_unhide(*, actor, acting_for, response: FeedbackResponse, reason: st
     record_event(actor=actor, action="feedback.response_unhidden", obj=r, acting_for=acting_for,
                  partnership=partnership, before=before, after=after)
     return r
+
+
+@transaction.atomic
+def tally_rebuild(*, channel: FeedbackChannel) -> int:
+    """Recompute a form's monthly tallies from its visible responses, in one GROUP BY; returns the months.
+
+    For responses loaded in bulk (benchmark or demo data) and to repair or check the tallies; the
+    everyday writes above keep them exact without it.
+    """
+    ch = FeedbackChannel.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=channel.pk)
+    counts = {field: Count("id", filter=Q(trend=trend)) for trend, field in _TREND_FIELD.items()}
+    rows = (FeedbackResponse.objects.filter(channel=ch, hidden_at__isnull=True)
+            .annotate(m=Trunc("submitted_at", "month", output_field=DateField()))
+            .values("m").annotate(n=Count("id"), g=Sum("going"), f=Sum("feeling"), **counts).order_by("m"))
+    tallies = [FeedbackTally(channel=ch, month=r["m"], responses=r["n"], going_sum=r["g"], feeling_sum=r["f"],
+                             **{field: r[field] for field in _TREND_FIELD.values()}) for r in rows]
+    FeedbackTally.objects.filter(channel=ch).delete()
+    FeedbackTally.objects.bulk_create(tallies)
+    record_event(actor=None, action="feedback.tallies_rebuilt", obj=ch, partnership=ch.partnership,
+                 after={"months": len(tallies), "responses": sum(t.responses for t in tallies)})
+    return len(tallies)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from joinery.network.models import PartnerRole, PartnerStatus
 from joinery.organisations.models import Organisation
@@ -16,6 +16,24 @@ from ..models import Framework, Indicator, Measurement, MeasurementImport
 from ..periods import Period, parse, periods_between
 
 PAGE_SIZE = 50
+
+
+def shown(value) -> str:
+    """A value for reading, in the active language, without needless decimals (1,250.5; 1 250,5 in French)."""
+    if value is None:
+        return "—"
+    value = value.normalize()
+    places = max(0, -value.as_tuple().exponent)
+    return formats.number_format(value, min(places, 4), use_l10n=True, force_grouping=True)
+
+
+def with_labels(rows, period_kind: str) -> list:
+    """Each measurement with `period_label` and `value_shown` for the templates."""
+    for m in rows:
+        p = parse(period_kind, m.period)
+        m.period_label = p.label if p else m.period
+        m.value_shown = shown(m.value)
+    return rows
 
 
 def framework_of(partnership) -> Framework | None:
@@ -65,10 +83,7 @@ def measurement_page(*, framework: Framework, filters: MeasurementFilters | None
         qs = qs.filter(pk__lt=position)
     rows = list(_with_related(qs)[:limit + 1])
     more = len(rows) > limit
-    rows = rows[:limit]
-    for m in rows:
-        p = parse(framework.period_kind, m.period)
-        m.period_label = p.label if p else m.period
+    rows = with_labels(rows[:limit], framework.period_kind)
     return MeasurementPage(rows=rows, next_cursor=str(rows[-1].pk) if more else "", first_page=position is None)
 
 
@@ -82,7 +97,7 @@ def history(*, measurement: Measurement) -> list[Measurement]:
     """Every value reported for the measurement's indicator and period, newest first (the whole chain)."""
     rows = list(Measurement.objects.filter(indicator_id=measurement.indicator_id, period=measurement.period)
                 .select_related("reported_for", "reported_by", "batch").order_by("-reported_at", "-pk"))
-    return rows
+    return with_labels(rows, measurement.indicator.framework.period_kind)
 
 
 def current_for(*, indicator: Indicator, period: str) -> Measurement | None:

@@ -173,9 +173,10 @@ def _record_version(framework: Framework, *, actor, summary: str, decision=None)
     if framework.status != FrameworkStatus.ADOPTED:
         return None
     if decision is None:
+        # The revision counts versions; `version` (optimistic locking of the settings form) is left
+        # alone, so a change to an indicator does not make someone's open settings form stale.
         framework.revision += 1
-    framework.version += 1
-    framework.save(update_fields=["revision", "version", "updated_at"])
+        framework.save(update_fields=["revision", "updated_at"])
     snapshot = framework_snapshot(framework)
     return FrameworkVersion.objects.create(framework=framework, number=framework.revision, snapshot=snapshot,
                                           sha256=canonical_sha256(snapshot), summary=summary[:300],
@@ -217,19 +218,22 @@ def _clean_framework(data: dict, *, framework: Framework | None = None) -> dict:
             continue
         if not 0 <= data[name] <= MAX_DAYS_SETTING:
             errors[name] = _("Enter a number of days between 0 and %(n)s.") % {"n": MAX_DAYS_SETTING}
-    if framework is not None and not errors and framework.status == FrameworkStatus.ADOPTED:
-        # Values and targets are keyed by period: they must keep meaning what they meant.
+    if framework is not None and not errors:
+        # Targets and values are keyed by period: they must keep meaning what they meant.
+        from ..models import Measurement
+
+        used = set(IndicatorTarget.objects.filter(indicator__framework=framework).values_list("period", flat=True))
+        used |= set(Measurement.objects.filter(indicator__framework=framework).values_list("period", flat=True)
+                    .distinct())
         if data["period_kind"] != framework.period_kind:
-            errors["period_kind"] = _("The reporting period of an adopted framework cannot change.")
+            if framework.status == FrameworkStatus.ADOPTED:
+                errors["period_kind"] = _("The reporting period of an adopted framework cannot change.")
+            elif used:
+                errors["period_kind"] = _("Targets or values are already set for the current periods: remove "
+                                          "them before changing the reporting period.")
         else:
             probe = Framework(period_kind=data["period_kind"], starts_on=start, ends_on=end)
-            keys = {p.key for p in framework_periods(probe)}
-            used = set(IndicatorTarget.objects.filter(indicator__framework=framework).values_list("period", flat=True))
-            from ..models import Measurement
-
-            used |= set(Measurement.objects.filter(indicator__framework=framework).values_list("period", flat=True)
-                        .distinct())
-            outside = sorted(used - keys)
+            outside = sorted(used - {p.key for p in framework_periods(probe)})
             if outside:
                 errors["starts_on"] = _("Targets or values exist for periods these dates would leave out: "
                                         "%(periods)s.") % {"periods": ", ".join(outside[:10])}
@@ -771,7 +775,8 @@ def apply_framework_decision(*, decision, actor) -> None:
     f.adopted_at = timezone.now()
     f.adoption_decision = decision
     f.revision = 1
-    f.save(update_fields=["status", "adopted_at", "adoption_decision", "revision", "updated_at"])
+    f.version += 1
+    f.save(update_fields=["status", "adopted_at", "adoption_decision", "revision", "version", "updated_at"])
     version = _record_version(f, actor=by, decision=decision,
                               summary=_("Adopted by decision “%(t)s”.") % {"t": decision.title})
     record_event(actor=actor, acting_for=decision.proposed_for, partnership=f.partnership,

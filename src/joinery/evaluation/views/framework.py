@@ -296,7 +296,8 @@ def indicator_targets(request, pk):
             stale = True
         except ValidationError as exc:
             # The service names the period; the form names the input.
-            for key, errors in getattr(exc, "error_dict", {"__all__": exc.error_list}).items():
+            by_key = exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
+            for key, errors in by_key.items():
                 name = TargetsForm.name_for(key)
                 for e in errors:
                     form.add_error(name if name in form.fields else None,

@@ -23,7 +23,6 @@ from joinery.network.shortcuts import partnership_or_404
 from .. import exports, importing
 from ..forms.measurements import CorrectForm, ImportForm, MeasurementFilterForm, ReportForm
 from ..models import FrameworkStatus, Measurement, MeasurementSource
-from ..periods import parse
 from ..selectors import measurements as selectors
 from ..services import measurements as services
 
@@ -88,13 +87,15 @@ def report(request, slug):
             form, mine, _("To report values you must represent an active partner of this partnership.")) \
             and form.is_valid():
         data = form.cleaned_data
-        indicator = by_pk[data["indicator"]]
+        indicator, period = by_pk[data["indicator"]], data["period"]
         try:
             m = services.measurement_report(actor=request.user, acting_for=data["acting_for"], indicator=indicator,
                                             period=data["period"], value=data["value"], note=data["note"])
         except (ValidationError, PermissionDenied) as exc:
             show_refusal(form, exc)
-            existing = selectors.current_for(indicator=indicator, period=data["period"])
+            existing = selectors.current_for(indicator=indicator, period=period)
+            if existing is not None:
+                existing.value_shown = selectors.shown(existing.value)
         else:
             messages.success(request, _("Reported: %(i)s, %(v)s %(u)s.")
                              % {"i": indicator.name, "v": importing.plain(m.value), "u": indicator.unit})
@@ -178,9 +179,7 @@ def _measurement(request, pk) -> Measurement:
         raise Http404 from exc
     if not request.user.has_perm("network.view_partnership", m.indicator.framework.partnership):
         raise Http404
-    p = parse(m.indicator.framework.period_kind, m.period)
-    m.period_label = p.label if p else m.period
-    return m
+    return selectors.with_labels([m], m.indicator.framework.period_kind)[0]
 
 
 def _correct_orgs(request, m) -> list:

@@ -9,6 +9,7 @@
   const data = JSON.parse(source.textContent);
   const number = new Intl.NumberFormat(document.documentElement.lang || "en", { maximumFractionDigits: 2 });
   const reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  if (reduced) Chart.defaults.animation = false;
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#0b0c0c";
 
@@ -25,7 +26,6 @@
       ],
     },
     options: {
-      animation: reduced ? false : undefined,
       scales: { y: { ticks: { callback: (v) => number.format(v) }, title: { display: !!data.unit, text: data.unit } } },
       plugins: { legend: { labels: { usePointStyle: true } } },
     },

@@ -490,3 +490,21 @@ def test_a_change_to_an_indicator_leaves_the_settings_version_alone(adopted):
     fw.indicator_update(actor=w.lead, acting_for=w.city, indicator=w.meals, name="Changed")
     f = fw.framework_update(actor=w.lead, acting_for=w.city, framework=adopted, expected_version=v, title="Still mine")
     assert (f.title, f.revision) == ("Still mine", 3)
+
+
+def test_value_type_change_must_fit_the_reported_values(adopted):
+    from joinery.evaluation.services import measurements
+
+    w = adopted.world
+    measurements.measurement_report(actor=w.lead, acting_for=w.city, indicator=w.wait, period="2025-Q1", value="8.5")
+    fw.indicator_targets_set(actor=w.lead, acting_for=w.city, indicator=w.wait, targets={q: None for q in QUARTERS})
+    with NothingWritten(), pytest.raises(ValidationError) as exc:
+        fw.indicator_update(actor=w.lead, acting_for=w.city, indicator=w.wait, value_type="whole")
+    assert "reported value for 2025-Q1 (8.5)" in errors_of(exc)["value_type"][0]
+
+
+def test_the_reporting_partner_hears_of_changes_after_adoption(adopted):
+    w = adopted.world
+    fw.indicator_update(actor=w.lead, acting_for=w.city, indicator=w.meals, definition="Hot meals, not snacks.")
+    n = Notification.objects.filter(recipient=admin_of(w.charity), title__contains="has changed").get()
+    assert "Meals served" in n.title

@@ -16,6 +16,7 @@ from joinery.core.exceptions import PermissionDenied, StaleEdit, ValidationError
 from joinery.evaluation.models import Indicator, OpenDataPublication
 from joinery.evaluation.services import framework as fw
 from joinery.evaluation.services import reporting as services
+from joinery.notifications.models import Notification
 from tests.accounts.html_audit import audit
 from tests.conftest import admin_of
 
@@ -38,9 +39,12 @@ def test_the_convener_publishes_chosen_indicators_and_unpublishes_the_rest(adopt
     pub = publish(w, ("meals", "trust"))
     assert pub.is_published and pub.first_published_at is not None and pub.version == 1
     assert _published_codes(w) == {"meals", "trust"}
+    told = Notification.objects.filter(url=reverse("evaluation:open_data", args=[w.p.slug]))
+    assert told.filter(recipient=admin_of(w.charity)).count() == 1
     first = pub.first_published_at
     pub = publish(w, ("meals",), expected_version=1)
     assert _published_codes(w) == {"meals"} and pub.version == 2 and pub.first_published_at == first
+    assert told.filter(recipient=admin_of(w.charity)).count() == 1  # told once, when first published
     events = AuditEvent.objects.filter(action="evaluation.open_data_updated").order_by("id")
     assert [e.after["indicators"] for e in events] == [sorted([w.indicator("meals").pk, w.indicator("trust").pk]),
                                                        [w.indicator("meals").pk]]
@@ -191,3 +195,37 @@ def test_other_partners_see_the_settings_but_cannot_publish(client, adopted):
     assert response.status_code == 400 and not _published_codes(w)
     client.force_login(admin_of(w.outsider))
     assert client.get(url).status_code == 404
+
+
+def test_citizen_feedback_is_published_without_hidden_responses_or_comments(client, adopted):
+    """A feedback-fed indicator publishes its monthly tallies: a hidden response does not count, and no
+    comment or contact ever appears."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from joinery.feedback import services as feedback
+
+    w = adopted.world
+    channel = feedback.channel_create(actor=w.lead, acting_for=w.city, partnership=w.p, title="Kitchen feedback",
+                                      service_name="Community kitchen")
+    fw.indicator_create(actor=w.lead, acting_for=w.city, framework=w.fw, outcome=w.outcome, code="responses",
+                        name="Citizen responses", definition="Answers to the kitchen's feedback form.",
+                        unit="responses", aggregation="sum", data_source="Citizen feedback form",
+                        serves="service_experience", question="feel", feedback_channel=channel,
+                        feedback_measure="responses")
+    when = timezone.make_aware(dt.datetime(2025, 5, 10, 12, 0))
+    answers = []
+    for comment in ("Lovely soup", "Friendly people", "ABUSIVE words here"):
+        answers.append(feedback.response_record(actor=w.lead, acting_for=w.city, channel=channel, submitted_at=when,
+                                                going=4, trend="better", feeling=5, comment=comment,
+                                                contact="citizen@example.org"))
+    feedback.response_hide(actor=w.lead, acting_for=w.city, response=answers[2], reason="Abuse of the staff.")
+    publish(w, ("responses",))
+    data = json.loads(client.get(reverse("evaluation:open_data_json", args=[w.p.slug])).content)
+    assert data["indicators"][0]["values"] == [
+        {"period": "2025-Q2", "start": "2025-04-01", "end": "2025-06-30", "value": "2", "target": None}]
+    for name in PUBLIC:
+        text = client.get(reverse(name, args=[w.p.slug])).content.decode()
+        for secret in ("Lovely soup", "ABUSIVE", "citizen@example.org", "Abuse of the staff"):
+            assert secret not in text, (name, secret)

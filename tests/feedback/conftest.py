@@ -51,12 +51,18 @@ _ip = iter(range(1, 10**6))
 
 
 def submit(channel, going=4, trend="better", feeling=4, *, ip=None, when=None, **kw):
-    """One response from a fresh address (so the per-sender limit stays out of the way) unless `ip` is given."""
+    """One response from a fresh address (so the per-sender limit stays out of the way) unless `ip` is given.
+
+    With `when`, the convener types in an answer given on paper that day (`response_record`).
+    """
+    if when is not None:
+        convener = channel.partnership.partners.get(role="convener").organisation
+        return services.response_record(actor=admin_of(convener), acting_for=convener, channel=channel,
+                                        submitted_at=when, going=going, trend=trend, feeling=feeling, **kw)
     if ip is None:
         n = next(_ip)
         ip = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
-    return services.response_submit(channel=channel, going=going, trend=trend, feeling=feeling, client_ip=ip,
-                                    submitted_at=when, **kw)
+    return services.response_submit(channel=channel, going=going, trend=trend, feeling=feeling, client_ip=ip, **kw)
 
 
 def tallies_by_hand(channel) -> dict:

@@ -39,8 +39,8 @@ def test_one_sender_sends_at_most_five_responses_per_form_per_hour(partnership, 
     assert stored_tallies(channel) == tallies_by_hand(channel)
 
 
-def test_backdated_responses_do_not_count_and_the_hash_changes_each_day(channel):
-    # Responses typed in later with old dates do not count against the sender now.
+def test_typed_in_answers_do_not_count_against_a_sender_and_the_hash_changes_each_day(channel):
+    # Answers typed in by a partner carry no sender hash: they never count against anyone.
     for _ in range(services.PER_SENDER_PER_HOUR):
         submit(channel, ip="198.51.100.9", when=at(2025, 1, 1))
     submit(channel, ip="198.51.100.9")

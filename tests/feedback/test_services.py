@@ -244,3 +244,26 @@ def test_tallies_rebuilt_from_bulk_loaded_responses_equal_the_counts_by_hand(cha
     assert stored_tallies(channel) == tallies_by_hand(channel)
     assert timezone.localdate(rows[0].submitted_at).month == 1  # local months, as the tallies count them
     assert AuditEvent.objects.filter(action="feedback.tallies_rebuilt").count() == 1
+
+
+def test_partners_type_in_paper_answers_on_the_day_they_were_given(city, charity, outsider, channel):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    services.channel_update(actor=admin_of(city), acting_for=city, channel=channel, is_open=False)
+    r = services.response_record(actor=admin_of(charity), acting_for=charity, channel=channel,
+                                 submitted_at=at(2025, 3, 3), going=4, trend="same", feeling=5, comment="On paper")
+    assert r.submitted_at == at(2025, 3, 3) and r.client_hash == ""  # a closed form still takes paper answers
+    event = AuditEvent.objects.get(action="feedback.response_recorded")
+    assert event.actor == admin_of(charity) and event.acting_for == charity and "On paper" not in str(event.after)
+    assert stored_tallies(channel) == tallies_by_hand(channel)
+    with pytest.raises(PermissionDenied):
+        services.response_record(actor=admin_of(outsider), acting_for=outsider, channel=channel,
+                                 submitted_at=at(2025, 3, 3), going=4, trend="same", feeling=5)
+    for when in (timezone.now() + dt.timedelta(days=1), at(1999, 1, 1), None):
+        with pytest.raises(ValidationError) as e:
+            services.response_record(actor=admin_of(charity), acting_for=charity, channel=channel,
+                                     submitted_at=when, going=4, trend="same", feeling=5)
+        assert "submitted_at" in e.value.message_dict
+    assert FeedbackResponse.objects.count() == 1

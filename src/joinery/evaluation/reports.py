@@ -49,10 +49,15 @@ def _title_lines(report: PartnerReport) -> list[tuple[str, str]]:
     if r.reference:
         lines.append((_("Reference"), r.reference))
     lines += [(_("Partnership"), report.partnership.name),
-              (_("Evaluation framework"), _("%(title)s, version %(n)d") % {"title": report.framework.title,
-                                                                          "n": report.framework.revision}),
+              (_("Evaluation framework"), _version(report.framework)),
               (_("Generated on"), formats.date_format(report.generated_on, "DATE_FORMAT"))]
     return lines
+
+
+def _version(framework) -> str:
+    if not framework.revision:
+        return _("%(title)s, a draft not yet adopted") % {"title": framework.title}
+    return _("%(title)s, version %(n)d") % {"title": framework.title, "n": framework.revision}
 
 
 def _story(report: PartnerReport, styles) -> list:

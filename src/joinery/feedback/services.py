@@ -1,7 +1,7 @@
 """Writes about citizen feedback. Web, API and CLI call these; each is atomic and audited.
 
 - The convener sets up feedback forms (channels), one per programme or named service.
-- Anyone answers a form without an account. A filled honeypot is dropped quietly; a sender
+- Anyone answers a form without an account; partners type in answers given on paper. A filled honeypot is dropped quietly; a sender
   or a flood over the limits is refused (`FeedbackFlood`); the limits are counted from the
   stored responses, so they hold across web workers without a shared cache.
 - Partners hide abusive responses with a reason and can show them again. Nothing is deleted:
@@ -244,7 +244,7 @@ def channel_create(*, actor, acting_for, partnership, title: str, slug: str = ""
 def channel_update(*, actor, acting_for, channel: FeedbackChannel, expected_version: int | None = None,
                    **fields) -> FeedbackChannel:
     """The convener changes a feedback form, or closes and reopens it (`is_open`)."""
-    c = FeedbackChannel.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=channel.pk)
+    c = _lock_channel(channel)
     _require_convener(actor, c.partnership, acting_for)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -276,26 +276,71 @@ def channel_update(*, actor, acting_for, channel: FeedbackChannel, expected_vers
 # --- responses -----------------------------------------------------------------------------
 
 def response_submit(*, channel: FeedbackChannel, going, trend, feeling, comment: str = "", contact: str = "",
-                    language: str = "", client_ip: str = "", honeypot: str = "",
-                    submitted_at: dt.datetime | None = None) -> FeedbackResponse:
+                    language: str = "", client_ip: str = "", honeypot: str = "") -> FeedbackResponse:
     """Anyone answers a feedback form, without an account.
 
     Raises HoneypotFilled (store nothing, answer "thank you"), ValidationError for a closed form or
-    bad answers, FeedbackFlood over the rate limits. `submitted_at` is for demo data and paper
-    forms typed in later; the web and the API leave it to now.
+    bad answers, FeedbackFlood over the rate limits.
     """
     if (honeypot or "").strip():
         raise HoneypotFilled()
     return _response_submit(channel=channel, going=going, trend=trend, feeling=feeling, comment=comment,
-                            contact=contact, language=language, client_ip=client_ip, submitted_at=submitted_at)
+                            contact=contact, language=language, client_ip=client_ip)
 
 
 @transaction.atomic
-def _response_submit(*, channel, going, trend, feeling, comment, contact, language, client_ip, submitted_at):
+def _response_submit(*, channel, going, trend, feeling, comment, contact, language, client_ip):
     # Locking the form serialises its submissions, so the rate counts below are exact across workers.
-    ch = FeedbackChannel.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=channel.pk)
+    ch = _lock_channel(channel)
     if not ch.is_open:
         raise ValidationError(_("This feedback form is closed: it no longer takes responses."), code="closed")
+    answers = _clean_answers(going=going, trend=trend, feeling=feeling, comment=comment, contact=contact)
+    now = timezone.now()
+    sender = _check_rate(ch, client_ip, now)
+    response = FeedbackResponse.objects.create(channel=ch, submitted_at=now, client_hash=sender,
+                                               language=language if language in dict(settings.LANGUAGES) else "",
+                                               **answers)
+    _bump(response, +1)
+    # No comment, no contact, no hash: the audit trail carries no personal data of the sender.
+    record_event(actor=None, action="feedback.response_submitted", obj=response, partnership=ch.partnership,
+                 after=_submitted_event(response))
+    return response
+
+
+@transaction.atomic
+def response_record(*, actor, acting_for, channel: FeedbackChannel, submitted_at: dt.datetime, going, trend,
+                    feeling, comment: str = "", contact: str = "", language: str = "") -> FeedbackResponse:
+    """A partner types in an answer given on paper (or by phone), on the day it was given.
+
+    No rate limit (a partner is typing), and a closed form still takes answers collected while it was open.
+    """
+    ch = _lock_channel(channel)
+    _require_partner(actor, ch.partnership, acting_for)
+    answers = _clean_answers(going=going, trend=trend, feeling=feeling, comment=comment, contact=contact)
+    if not isinstance(submitted_at, dt.datetime) or timezone.is_naive(submitted_at):
+        raise ValidationError({"submitted_at": _("Give the date and time the answer was given.")})
+    if submitted_at > timezone.now() or submitted_at.year < 2000:
+        raise ValidationError({"submitted_at": _("The answer's date cannot be in the future or before 2000.")})
+    response = FeedbackResponse.objects.create(channel=ch, submitted_at=submitted_at,
+                                               language=language if language in dict(settings.LANGUAGES) else "",
+                                               **answers)
+    _bump(response, +1)
+    record_event(actor=actor, action="feedback.response_recorded", obj=response, acting_for=acting_for,
+                 partnership=ch.partnership, after=_submitted_event(response))
+    return response
+
+
+def _lock_channel(channel) -> FeedbackChannel:
+    return FeedbackChannel.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=channel.pk)
+
+
+def _submitted_event(r: FeedbackResponse) -> dict:
+    return {"channel": r.channel_id, "going": r.going, "trend": r.trend, "feeling": r.feeling,
+            "month": _month(r.submitted_at)}
+
+
+def _clean_answers(*, going, trend, feeling, comment, contact) -> dict:
+    """The answers checked and cleaned; ValidationError with every problem at once."""
     errors: dict[str, str] = {}
     going = _choice(going, Rating.values, "going", errors, _("Choose how the service is going, from 1 to 5."),
                     number=True)
@@ -315,18 +360,7 @@ def _response_submit(*, channel, going, trend, feeling, comment, contact, langua
         errors["contact"] = _("Text cannot contain NUL characters.")
     if errors:
         raise ValidationError(errors)
-    language = language if language in dict(settings.LANGUAGES) else ""
-    now = timezone.now()
-    sender = _check_rate(ch, client_ip, now)
-    response = FeedbackResponse.objects.create(
-        channel=ch, submitted_at=submitted_at or now, going=going, trend=trend, feeling=feeling, comment=comment,
-        contact=contact, language=language, client_hash=sender)
-    _bump(response, +1)
-    # No comment, no contact, no hash: the audit trail carries no personal data of the sender.
-    record_event(actor=None, action="feedback.response_submitted", obj=response, partnership=ch.partnership,
-                 after={"channel": ch.pk, "going": going, "trend": trend, "feeling": feeling,
-                        "month": _month(response.submitted_at)})
-    return response
+    return {"going": going, "trend": trend, "feeling": feeling, "comment": comment, "contact": contact}
 
 
 def _lock_response(response: FeedbackResponse) -> FeedbackResponse:
@@ -395,7 +429,7 @@ def tally_rebuild(*, channel: FeedbackChannel) -> int:
     For responses loaded in bulk (benchmark or demo data) and to repair or check the tallies; the
     everyday writes above keep them exact without it.
     """
-    ch = FeedbackChannel.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=channel.pk)
+    ch = _lock_channel(channel)
     counts = {field: Count("id", filter=Q(trend=trend)) for trend, field in _TREND_FIELD.items()}
     rows = (FeedbackResponse.objects.filter(channel=ch, hidden_at__isnull=True)
             .annotate(m=Trunc("submitted_at", "month", output_field=DateField()))

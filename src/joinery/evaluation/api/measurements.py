@@ -48,7 +48,7 @@ Note = Annotated[Text, Field(max_length=5000)]
 
 # --- schemas -------------------------------------------------------------------------------
 
-class IndicatorBrief(Schema):
+class MeasuredIndicator(Schema):
     id: int
     code: str
     name: str
@@ -57,7 +57,7 @@ class IndicatorBrief(Schema):
 
 class MeasurementOut(Schema):
     id: int
-    indicator: IndicatorBrief
+    indicator: MeasuredIndicator
     period: str
     period_label: str
     value: str

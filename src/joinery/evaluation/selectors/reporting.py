@@ -196,7 +196,10 @@ def partner_report(requirement, *, period_key: str | None = None) -> PartnerRepo
     else:
         outer = all_periods
     framework_keys = {p.key for p in periods_between(f.period_kind, f.starts_on, f.ends_on)}
-    inner_of = {o.key: [p for p in periods_between(f.period_kind, o.start, o.end) if p.key in framework_keys]
+    # Only framework periods wholly inside the report's period count (should the framework later report
+    # less often than the requirement, its periods would not fit, and the report says nothing was reported).
+    inner_of = {o.key: [p for p in periods_between(f.period_kind, o.start, o.end)
+                        if p.key in framework_keys and o.start <= p.start and p.end <= o.end]
                 for o in outer}
     inner_all = {p.key: p for inner in inner_of.values() for p in inner}
     if "items" in getattr(requirement, "_prefetched_objects_cache", {}):

@@ -17,6 +17,9 @@ The trend compares the card's value with the previous period that has a value: i
 worsening, steady, or unknown (no previous value). The gap is how far the value is from the
 target as a percentage of the target's absolute value, positive in the good direction.
 
+"As of" chooses the card's period; the values are the current ones (a correction made later
+shows in an earlier "as of" too), so every page agrees with the measurements list.
+
 Values come from `values.values_for` (corrections replace, missing periods stay missing and are
 never zero). A scorecard reads the indicators, their values and their targets in a constant
 number of queries, whatever the number of indicators.

@@ -140,8 +140,9 @@ def _contributions(*, commitment_ids, work_item_ids):
                                        withdrawn_at__isnull=True)
 
 
-def indicator_thread(indicator) -> Thread:
-    """Everything linked to one indicator, and what it cost per unit of improvement."""
+def indicator_thread(indicator, *, values: dict[str, Decimal] | None = None) -> Thread:
+    """Everything linked to one indicator, and what it cost per unit of improvement. `values` (its
+    values by period key, when the caller already read them) spares reading them again."""
     commitments = list(indicator.commitments.filter(deleted_at__isnull=True)
                        .select_related("agreement", "party").order_by("agreement_id", "party__name", "id"))
     work_items = list(indicator.work_items.select_related("owner", "owner_person").order_by("programme_id",
@@ -152,7 +153,8 @@ def indicator_thread(indicator) -> Thread:
                   .order_by("-date", "-id")[:RECENT]) if count else []
     # The latest value reported, whatever the period: improvement is measured from the baseline.
     periods = framework_periods(indicator.framework)
-    values = values_for([indicator], periods)[indicator.pk]
+    if values is None:
+        values = values_for([indicator], periods)[indicator.pk]
     latest_period = next((p for p in reversed(periods) if p.key in values), None)
     latest_value = values[latest_period.key] if latest_period else None
     improvement = None

@@ -504,13 +504,20 @@ def _clean_indicator(framework, data: dict, *, indicator: Indicator | None = Non
     except (TypeError, ValueError):
         errors["position"] = _("Enter a whole number, 0 or more.")
     if indicator is not None and "value_type" not in errors and data["value_type"] != indicator.value_type:
-        # Targets stay valid only if they are values of the new kind.
-        for t in indicator.targets.all():
-            try:
-                parse_value(t.value, data["value_type"])
-            except ValueError:
-                errors["value_type"] = _("The target for %(period)s (%(v)s) is not a value of this kind: "
-                                         "change the targets first.") % {"period": t.period, "v": _num(t.value)}
+        # Targets and reported values stay valid only if they are values of the new kind.
+        from ..models import Measurement
+
+        for what, rows in ((_("target"), indicator.targets.values_list("period", "value")),
+                           (_("reported value"), Measurement.objects.filter(indicator=indicator, is_current=True)
+                            .values_list("period", "value"))):
+            for period, value in rows:
+                try:
+                    parse_value(value, data["value_type"])
+                except ValueError:
+                    errors["value_type"] = _("The %(what)s for %(period)s (%(v)s) is not a value of this kind.") % {
+                        "what": what, "period": period, "v": _num(value)}
+                    break
+            if "value_type" in errors:
                 break
     if errors:
         raise ValidationError(errors)
@@ -581,6 +588,14 @@ def indicator_update(*, actor, acting_for, indicator, expected_version=None, **f
                  obj=i, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     _record_version(f, actor=actor, summary=_("Changed the indicator %(code)s: %(fields)s.") % {
         "code": i.code, "fields": ", ".join(str(Indicator._meta.get_field(k).verbose_name) for k in changed)})
+    # The partner that reports it should know what it now reports (a new one, or a changed definition).
+    partner = i.reporting_partner
+    if partner is not None and partner != acting_for and (
+            "reporting_partner" in changed or f.status == FrameworkStatus.ADOPTED):
+        notify(recipients=_org_people(partner), kind=NotificationKind.EVALUATION,
+               title=lambda: _("The indicator “%(n)s” that %(org)s reports in %(p)s has changed")
+               % {"n": i.name, "org": partner.name, "p": f.partnership.name},
+               body=lambda: i.definition, url=f.get_absolute_url())
     return i
 
 

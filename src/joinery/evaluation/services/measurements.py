@@ -292,11 +292,8 @@ def measurement_report(*, actor, acting_for, indicator: Indicator, period: str, 
         _raise({"period": _already_reported(indicator, planned.period)})
     record_event(actor=actor, action="evaluation.measurement_reported", obj=m, acting_for=acting_for,
                  partnership=framework.partnership, after=_snap(m))
-    if not rules.is_convener:
-        _tell_convener(actor, framework, lambda: _("%(org)s reported %(i)s for %(p)s: %(v)s %(u)s")
-                       % {"org": acting_for.name, "i": indicator.name, "p": planned.period.label,
-                          "v": importing.plain(planned.value), "u": indicator.unit},
-                       reverse("evaluation:measurement", args=[m.pk]))
+    # No notification for a single value: partners report many each period, and the convener
+    # would drown. Corrections, imports and pushes (one notification each) are told.
     return m
 
 

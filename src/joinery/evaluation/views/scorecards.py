@@ -96,7 +96,9 @@ def indicator(request, pk):
                   and request.user.has_perm("evaluation.report_measurement", p))
     return render(request, "evaluation/scorecards/indicator.html", {
         "partnership": p, "framework": i.framework, "indicator": i, "page": page, "card": page.card, "form": form,
-        "thread": threads.indicator_thread(i), "can_report": can_report,
+        "thread": threads.indicator_thread(i, values={p.period.key: p.value for p in page.card.series
+                                                      if p.value is not None}),
+        "can_report": can_report,
     }, status=400 if form.is_bound and form.errors else 200)
 
 

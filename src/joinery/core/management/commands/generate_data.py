@@ -2848,3 +2848,8 @@ class Command(BaseCommand):
                               f"/partnerships/{BENCH_PARTNERSHIP_SLUG}/, agreement "
                               f"/agreements/{context['agreement_id']}/, decision "
                               f"/partnerships/{BENCH_PARTNERSHIP_SLUG}/decisions/{context['decision_id']}/.")
+            made = context.get("evaluation", {})
+            self.stdout.write(f"Evaluation: {made.get('measurements', 0):,} measurements, "
+                              f"{made.get('responses', 0):,} feedback responses. Scorecard "
+                              f"/partnerships/{BENCH_PARTNERSHIP_SLUG}/evaluation/scorecard/, feedback form "
+                              f"/feedback/{context.get('feedback_channel')}/.")

@@ -93,11 +93,13 @@ def load_demo() -> dict:
 
     if Person.objects.filter(email="admin@joinery.example").exists():
         return _logins()
+    from .demo_evaluation import load_evaluation
     from .demo_work import load_work
 
     people, org = _load()
     _load_agreements(people, org)
     load_work(people, org)
+    load_evaluation(people, org)
     return _logins()
 
 

@@ -271,6 +271,7 @@ def test_adopt_then_read_the_versions(client, framework):
     r = client.post(url("adopt", w.p.slug), {"acting_for": w.charity.pk})
     d = Decision.objects.get(kind=DecisionKind.FRAMEWORK_ADOPTION)
     assert r.status_code == 302 and r["Location"] == d.get_absolute_url()
+    assert client.get(d.get_absolute_url()).status_code == 200  # the partners take their positions there
     r = client.get(url("framework", w.p.slug))
     assert "before the partners for adoption" in text(r) and d.get_absolute_url() in text(r)
     assert url("indicator_edit", w.meals.pk) not in text(r)  # frozen while the partners decide

@@ -147,6 +147,7 @@ def test_another_partner_cannot_correct(client, adopted):
     m = report(w, w.charity, "meals", "2025-Q1", 130)
     client.force_login(admin_of(w.business))
     assert "Correct this value" not in body(client.get(url("measurement", m.pk)))
+    assert client.get(url("correct", m.pk)).status_code == 302
     response = client.post(url("correct", m.pk), {"acting_for": w.business.pk, "value": "1", "reason": "x"})
     assert response.status_code == 400
     assert Measurement.objects.count() == 1

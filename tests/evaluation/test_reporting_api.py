@@ -145,3 +145,24 @@ def test_operations_conform_to_the_description_with_real_ids(wsgi_app, adopted):
     for label, counter in statuses.items():
         print(f"  {label}: {dict(sorted(counter.items()))}")
     assert sum(c[s] for c in statuses.values() for s in c if 200 <= s < 300) >= len(operations) // 2
+
+
+def test_the_list_and_the_report_cost_a_constant_number_of_queries(adopted):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = adopted.world
+    fill(w)
+    req = requirement(w)
+    api = as_(admin_of(w.charity))
+
+    def count(path):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    paths = (f"/partnerships/{w.p.slug}/evaluation/requirements", f"/evaluation/requirements/{req.pk}/report")
+    few = [count(p) for p in paths]
+    for n in range(4):
+        requirement(w, org=w.business, name=f"Return {n}")
+    assert [count(p) for p in paths] == few

@@ -143,7 +143,8 @@ def test_the_report_page_and_downloads(client, adopted):
     audit(response)
     html = body(response)
     assert '<caption class="govuk-table__caption govuk-table__caption--m">2025</caption>' in html
-    assert "3 of 4 quarters reported" in html and "390" in html and "Off track" in html
+    assert "3 of 4 quarters reported" in html and "390 meals" in html and "Off track" in html
+    assert "8.25 days" in html and "govuk-tag--red" in html
     response = client.get(url, {"period": "2026"})
     assert "<caption class=\"govuk-table__caption govuk-table__caption--m\">2025</caption>" not in body(response)
     assert f'{reverse("evaluation:report_pdf", args=[r.pk])}?period=2026' in body(response)

@@ -317,11 +317,12 @@ def test_citizen_feedback_answers_the_feel_question(reported, django_assert_num_
         question="feel", feedback_channel=channel, feedback_measure="going")
     fw.indicator_targets_set(actor=w.lead, acting_for=w.city, indicator=going,
                              targets={"2025-Q3": "4", "2025-Q4": "4"})
-    for n, (rating, day) in enumerate([(2, D(2025, 8, 3)), (3, D(2025, 8, 4)), (5, D(2025, 11, 3)),
-                                       (4, D(2025, 11, 4)), (3, D(2025, 11, 5))]):
+    for rating, day in ([(2, D(2025, 8, 3)), (3, D(2025, 8, 4)), (5, D(2025, 11, 3)),
+                         (4, D(2025, 11, 4)), (3, D(2025, 11, 5))]):
         moment = timezone.make_aware(dt_.datetime.combine(day, dt_.time(12)))
-        feedback.response_submit(channel=channel, going=rating, trend="better", feeling=4,
-                                 client_ip=f"192.0.2.{n + 1}", submitted_at=moment)
+        # answers given on paper in 2025, typed in by a partner
+        feedback.response_record(actor=w.lead, acting_for=w.city, channel=channel, submitted_at=moment,
+                                 going=rating, trend="better", feeling=4)
     f = Framework.objects.get(pk=reported.pk)
     with django_assert_num_queries(5):  # outcomes, indicators, measurements, targets, one feedback form
         s = sc.scorecard(framework=f, as_of=AS_OF)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -23,19 +22,10 @@ from joinery.agreements.documents import (
     _table_style,
 )
 
-from .selectors.reporting import PartnerReport, partner_report
+from .selectors.reporting import PartnerReport, number, partner_report
 
 CREATOR = "Joinery partner report"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def number(value: Decimal | None) -> str:
-    """A value in the active language's format, without needless decimals (1 234,5 in French)."""
-    if value is None:
-        return ""
-    value = Decimal(value).normalize()
-    places = max(0, -value.as_tuple().exponent)
-    return formats.number_format(value, min(places, 4), use_l10n=True, force_grouping=True)
 
 
 def filename(requirement, period_key: str | None, fmt: str) -> str:

@@ -269,3 +269,7 @@ LOGGING = {
 # Joinery's own knobs.
 JOINERY_DEMO = env_bool("JOINERY_DEMO", False)
 JOINERY_CLOSING_SOON_HOURS = 24
+
+# Citizen feedback: how many answers one public feedback form accepts per minute from everyone
+# together before it asks people to try again (a flood guard; see docs/evaluation.md).
+JOINERY_FEEDBACK_FLOOD_PER_MINUTE = int(os.environ.get("JOINERY_FEEDBACK_FLOOD_PER_MINUTE", "120"))

@@ -5,6 +5,20 @@ A dataset exists for a partnership only while its `OpenDataPublication.is_publis
 It holds only indicators marked `is_published` and not retired; their values come through
 `values.values_for`, like every other page, so open data agrees with the scorecards.
 Nothing else of the partnership (other indicators, people, notes) is read here.
+
+The JSON download (`dataset_dict`; numbers are exact decimal strings, absent ones null)::
+
+    {"title", "description", "publisher", "contact_email",
+     "licence": {"id": "CC-BY-4.0", "name": "Creative Commons Attribution 4.0"},
+     "partnership": {"slug", "name"}, "period_kind": "quarter",
+     "first_published", "last_updated" (ISO 8601), "page", "csv" (absolute URLs),
+     "indicators": [{"code", "name", "definition", "outcome", "unit", "value_type", "direction",
+                     "aggregation", "serves", "question", "data_source", "baseline", "baseline_period",
+                     "values": [{"period": "2025-Q1", "start": "2025-01-01", "end": "2025-03-31",
+                                 "value": "120", "target": "150"}, …]}, …]}
+
+The CSV has one row per indicator and period that has a value or a target, with the columns
+`CSV_COLUMNS`.
 """
 
 from __future__ import annotations
@@ -30,6 +44,19 @@ CSV_COLUMNS = ("partnership", "indicator_code", "indicator_name", "unit", "perio
 class PublishedIndicator:
     indicator: Indicator
     rows: list[tuple[Period, Decimal | None, Decimal | None]]  # (period, value, target), periods with either
+
+    @property
+    def display_rows(self) -> list[tuple[Period, str, str]]:
+        """The rows with numbers formatted for the page's language."""
+        from .reporting import number
+
+        return [(p, number(v), number(t)) for p, v, t in self.rows]
+
+    @property
+    def baseline_text(self) -> str:
+        from .reporting import number
+
+        return number(self.indicator.baseline)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,6 +32,19 @@ from .values import roll_up, values_for
 #: Statuses of a report line, as the scorecards name them.
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NO_TARGET = "on_track", "at_risk", "off_track", "no_data", "no_target"
 AT_RISK_SHARE = Decimal("0.10")
+
+
+TAG_CLASSES = {ON_TRACK: "govuk-tag--green", AT_RISK: "govuk-tag--yellow", OFF_TRACK: "govuk-tag--red",
+               NO_DATA: "govuk-tag--grey", NO_TARGET: "govuk-tag--grey"}
+
+
+def number(value: Decimal | None) -> str:
+    """A value in the active language's format, without needless decimals (1,234.5; 1 234,5 in French)."""
+    if value is None:
+        return ""
+    value = Decimal(value).normalize()
+    places = max(0, -value.as_tuple().exponent)
+    return formats.number_format(value, min(places, 4), use_l10n=True, force_grouping=True)
 
 
 def status_label(status: str) -> str:
@@ -79,6 +92,18 @@ class ReportRow:
     @property
     def status_label(self) -> str:
         return status_label(self.status)
+
+    @property
+    def tag_class(self) -> str:
+        return TAG_CLASSES.get(self.status, "govuk-tag--grey")
+
+    @property
+    def value_text(self) -> str:
+        return number(self.value)
+
+    @property
+    def target_text(self) -> str:
+        return number(self.target)
 
     @property
     def coverage(self) -> str:

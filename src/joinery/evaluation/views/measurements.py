@@ -206,8 +206,10 @@ def detail(request, pk):
 def correct(request, pk):
     m = _measurement(request, pk)
     orgs = _correct_orgs(request, m)
-    if not m.is_current and request.method != "POST":
-        messages.error(request, _("This value has been corrected since: correct the current value instead."))
+    if request.method != "POST" and not orgs:
+        messages.error(request, _("This value has been corrected since: correct the current value instead.")
+                       if not m.is_current else
+                       _("Only the indicator's reporting partner or the convener can correct this value."))
         return redirect("evaluation:measurement", pk=m.pk)
     form = CorrectForm(posted(request), initial={"value": importing.plain(m.value), "note": m.note})
     form.set_acting_for(orgs or acting_organisations(request.user, m.indicator.framework.partnership))

@@ -148,7 +148,9 @@ def _ledger(people, org, eastside, agreement, items) -> None:
 
     month = dt.date(today.year - 1, today.month, 1)
     n = 0
-    while month <= today:
+    # The twelve whole months before this one: early in a month, the current one may be a day
+    # old, too short for a month's hours.
+    while month < today.replace(day=1):
         n += 1
         record("City of Riverton", "staff_hours", "Coordination and finance officer time", month, 95 + n % 3 * 10,
                work_kind="staff-professional", people_=2, commit=("City of Riverton", "staff_hours"), item="inspect")

@@ -291,6 +291,7 @@ def test_adopt_then_read_the_versions(client, framework):
     page_audit(r)
     body = text(r)
     assert v1.sha256 in body and "Meals served" in body and "2025-Q1: 120" in body and "Warm dinners" not in body
+    assert "Whole number; Higher is better; Add the periods up" in body and "Quarterly" in body
     assert "Warm dinners" in text(client.get(url("version", w.p.slug, 2)))
     assert client.get(url("version", w.p.slug, 3)).status_code == 404
     r = client.get(url("framework", w.p.slug))

@@ -141,10 +141,28 @@ def version_of(framework, number: int) -> FrameworkVersion | None:
 
 def readable_snapshot(snapshot: dict) -> dict:
     """A version's snapshot arranged for reading: steps by level, each with its indicators."""
-    from ..models import LogicLevel
+    from ..models import (
+        Aggregation,
+        Direction,
+        FeedbackMeasure,
+        LogicLevel,
+        Question,
+        Serves,
+        ValueType,
+    )
+    from ..periods import PeriodKind
+
+    def label(choices, value):
+        return choices(value).label if value in choices.values else value
 
     indicators_by_outcome: dict = {}
     for i in snapshot.get("indicators", []):
+        # Codes as stored; labels in the reader's language beside them.
+        i = dict(i, labels={"value_type": label(ValueType, i.get("value_type")),
+                            "direction": label(Direction, i.get("direction")),
+                            "aggregation": label(Aggregation, i.get("aggregation")),
+                            "serves": label(Serves, i.get("serves")), "question": label(Question, i.get("question")),
+                            "feedback_measure": label(FeedbackMeasure, i.get("feedback_measure"))})
         indicators_by_outcome.setdefault(i.get("outcome"), []).append(i)
     titles = {o["id"]: o["title"] for o in snapshot.get("outcomes", [])}
     levels = []
@@ -153,7 +171,9 @@ def readable_snapshot(snapshot: dict) -> dict:
                       indicators=indicators_by_outcome.get(o["id"], []))
                  for o in snapshot.get("outcomes", []) if o.get("level") == lv.value]
         levels.append({"level": lv.value, "label": LogicLevel(lv).label, "steps": steps})
-    return {"framework": snapshot.get("framework", {}), "levels": levels}
+    settings = dict(snapshot.get("framework", {}))
+    settings["period_kind_label"] = label(PeriodKind, settings.get("period_kind"))
+    return {"framework": settings, "levels": levels}
 
 
 def work_item_choices(partnership):

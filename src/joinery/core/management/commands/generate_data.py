@@ -128,9 +128,9 @@ class EvalScale:
     responses: int       # citizen feedback responses on their forms
 
 
-# National needs 10 million measurements from 5,000 partnerships over three years of monthly
-# periods, so its frameworks are denser (shared indicators plus each partner's own site-level
-# ones): about 60 indicators each, against 6 to 20 at small scale.
+# National needs 10 million measurements from 5,000 partnerships over three years, so its
+# frameworks are denser (shared indicators plus each partner's own site-level ones): about 90
+# indicators in a monthly framework, 180 in a quarterly one, against 6 to 20 at small scale.
 EVAL_SCALES = {
     "small": EvalScale(0.6, 15_000, 10_000),
     "medium": EvalScale(0.7, 400_000, 100_000),

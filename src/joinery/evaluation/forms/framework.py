@@ -82,11 +82,15 @@ class OutcomeForm(ActingForMixin, forms.Form):
 
 class IndicatorForm(ActingForMixin, forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=60,
+                           error_messages={"required": _("Enter a code, for example meals-served.")},
                            help_text=_("A short code used in imports and the API, for example meals-served."))
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200,
+                           error_messages={"required": _("Enter the indicator's name.")})
     definition = forms.CharField(label=_("Definition"), widget=forms.Textarea(attrs={"rows": 3}),
+                                 error_messages={"required": _("Say exactly what is counted or measured.")},
                                  help_text=_("Exactly what is counted or measured, and how."))
-    unit = forms.CharField(label=_("Unit"), max_length=40, help_text=_("For example people, meals, days or %."))
+    unit = forms.CharField(label=_("Unit"), max_length=40, help_text=_("For example people, meals, days or %."),
+                           error_messages={"required": _("Enter the unit, for example people, meals, days or %.")})
     value_type = forms.ChoiceField(label=_("Kind of value"), choices=ValueType.choices, widget=forms.RadioSelect,
                                    initial=ValueType.WHOLE)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, widget=forms.RadioSelect,
@@ -98,6 +102,7 @@ class IndicatorForm(ActingForMixin, forms.Form):
     baseline_period = forms.CharField(label=_("Baseline period (optional)"), required=False, max_length=10,
                                       help_text=_("The period the baseline was measured in, for example 2024-Q4."))
     data_source = forms.CharField(label=_("Data source"), max_length=300,
+                                  error_messages={"required": _("Say where the values come from.")},
                                   help_text=_("Where the figures come from, for example the kitchen's till records."))
     serves = forms.ChoiceField(label=_("Bottom line or process outcome it serves"), choices=Serves.choices,
                                widget=forms.RadioSelect)

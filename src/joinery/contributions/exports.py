@@ -8,24 +8,16 @@ Cells that a spreadsheet would run as a formula (starting with = + - @) are writ
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from joinery.core.tabular import write_csv, write_xlsx
 
 from . import importing, selectors
 from .models import ContributorSector
 
 EXPORT_COLUMNS = importing.COLUMNS + ("id", "contributor", "sector", "rate", "task", "replaces", "import",
                                       "recorded_at")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def ledger_rows(*, partnership, filters=None, names: bool = False):
@@ -49,43 +41,12 @@ def ledger_rows(*, partnership, filters=None, names: bool = False):
         )
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ", timespec="seconds") if hasattr(value, "hour") else value.isoformat()
-    return str(value)
-
-
 def to_csv(rows) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        w.writerow([_safe(_text(v)) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return write_csv(EXPORT_COLUMNS, rows)
 
 
 def to_xlsx(rows, *, title: str = "Contributions") -> bytes:
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Contributions")
-    ws.append(list(EXPORT_COLUMNS))
-    for row in rows:
-        cells = []
-        for v in row:
-            if v is None:
-                v = ""
-            cell = WriteOnlyCell(ws, value=_safe(v) if isinstance(v, str) else v)
-            if hasattr(v, "isoformat"):
-                cell.number_format = "yyyy-mm-dd hh:mm" if hasattr(v, "hour") else "yyyy-mm-dd"
-            cells.append(cell)
-        ws.append(cells)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return write_xlsx(EXPORT_COLUMNS, rows, title=title[:31] or "Contributions")
 
 
 def export_ledger(*, partnership, filters=None, fmt: str = "csv", names: bool = False) -> tuple[bytes, str, str]:

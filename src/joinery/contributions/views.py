@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from joinery.core.exceptions import PermissionDenied, ValidationError
 from joinery.core.forms import show_refusal
+from joinery.core.tabular import write_csv
 from joinery.network.models import PartnerStatus
 from joinery.network.shortcuts import partnership_or_404
 
@@ -128,14 +129,7 @@ TEMPLATE_ROWS = [
 
 
 def _template_csv() -> HttpResponse:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(importing.COLUMNS)
-    w.writerows(TEMPLATE_ROWS)
-    response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(write_csv(importing.COLUMNS, TEMPLATE_ROWS), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contributions-template.csv"'
     return response
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from joinery.contributions.exports import _safe, _text
+from joinery.core.tabular import write_csv, write_xlsx
 
 from . import importing
 from .periods import parse
@@ -41,38 +41,11 @@ def measurement_rows(*, framework, filters=None):
 
 
 def to_csv(rows) -> bytes:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        w.writerow([_safe(_text(v)) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return write_csv(EXPORT_COLUMNS, rows)
 
 
 def to_xlsx(rows, *, title: str = "Measurements") -> bytes:
-    import io
-
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Measurements")
-    ws.append(list(EXPORT_COLUMNS))
-    for row in rows:
-        cells = []
-        for v in row:
-            v = "" if v is None else v
-            cell = WriteOnlyCell(ws, value=_safe(v) if isinstance(v, str) else v)
-            if hasattr(v, "isoformat"):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            cells.append(cell)
-        ws.append(cells)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return write_xlsx(EXPORT_COLUMNS, rows, title=title[:31] or "Measurements")
 
 
 def export_measurements(*, framework, filters=None, fmt: str = "csv") -> tuple[bytes, str, str]:

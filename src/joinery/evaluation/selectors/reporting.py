@@ -25,14 +25,13 @@ from joinery.core.exceptions import ValidationError
 from joinery.network.models import PartnerRole, PartnerStatus
 from joinery.organisations.models import Representative
 
-from ..models import Direction, IndicatorTarget, Measurement, ReportingRequirement, RequirementItem
+from ..models import IndicatorTarget, Measurement, ReportingRequirement, RequirementItem
 from ..periods import Period, PeriodKind, parse, periods_between
+from .scorecards import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, status_for
 from .values import roll_up, values_for
 
-#: Statuses of a report line, as the scorecards name them.
-ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NO_TARGET = "on_track", "at_risk", "off_track", "no_data", "no_target"
-AT_RISK_SHARE = Decimal("0.10")
-
+#: Statuses of a report line: the scorecards' own, plus "no target" (nothing to judge the value against).
+NO_TARGET = "no_target"
 
 TAG_CLASSES = {ON_TRACK: "govuk-tag--green", AT_RISK: "govuk-tag--yellow", OFF_TRACK: "govuk-tag--red",
                NO_DATA: "govuk-tag--grey", NO_TARGET: "govuk-tag--grey"}
@@ -54,21 +53,11 @@ def status_label(status: str) -> str:
 
 def status_against(value: Decimal | None, target: Decimal | None, *, direction: str,
                    baseline: Decimal | None = None) -> str:
-    """The scorecards' rule: meets or beats the target → on track; misses it by at most 10% of the
-    target (of the baseline when the target is zero) → at risk; misses by more → off track. With no
-    target, better than the baseline is on track and worse is off track."""
-    if value is None:
-        return NO_DATA
-    sign = 1 if direction == Direction.HIGHER else -1
-    if target is None:
-        if baseline is None:
-            return NO_TARGET
-        return ON_TRACK if sign * (value - baseline) >= 0 else OFF_TRACK
-    gap = sign * (value - target)  # positive: better than the target
-    if gap >= 0:
-        return ON_TRACK
-    allowance = abs(target) * AT_RISK_SHARE if target else abs(baseline or 0) * AT_RISK_SHARE
-    return AT_RISK if -gap <= allowance else OFF_TRACK
+    """The scorecards' rule (`scorecards.status_for`), except that a value with neither a target nor a
+    baseline is labelled "no target" rather than "no data"."""
+    if value is not None and target is None and baseline is None:
+        return NO_TARGET
+    return status_for(value, target, direction=direction, baseline=baseline)
 
 
 @dataclass
@@ -253,14 +242,13 @@ def partner_report(requirement, *, period_key: str | None = None) -> PartnerRepo
             got = roll_up(ind.aggregation, inner, values.get(ind.pk, {}))
             aimed = roll_up(ind.aggregation, inner, targets.get(ind.pk, {}))
             target = aimed.value if aimed.complete and inner else None
-            # Without a target, compare with the baseline only where it means the same thing (a
-            # quarterly baseline says nothing about a yearly sum).
-            baseline = ind.baseline if target is None and (len(inner) == 1 or ind.aggregation != "sum") else None
+            # Use the baseline (to judge a value without a target, or to scale the miss of a zero
+            # target) only where it means the same thing: a quarterly baseline says nothing about a yearly sum.
+            baseline = ind.baseline if len(inner) == 1 or ind.aggregation != "sum" else None
             rows.append(ReportRow(
                 item=item, external_name=item.external_name, external_code=item.external_code, indicator=ind,
                 unit=ind.unit, value=got.value, reported=got.reported, expected=got.expected, target=target,
-                status=status_against(got.value, target, direction=ind.direction,
-                                      baseline=baseline),
+                status=status_against(got.value, target, direction=ind.direction, baseline=baseline),
                 corrected=any((ind.pk, p.key) in corrected for p in inner), inner_kind=f.period_kind))
         report_periods.append(ReportPeriod(period=o, inner=inner, rows=rows))
     return PartnerReport(requirement=requirement, framework=f, partnership=f.partnership,

@@ -85,15 +85,20 @@ def _better(direction: str, a: Decimal, b: Decimal) -> Decimal:
 
 def period_status(indicator, value: Decimal | None, target: Decimal | None) -> str:
     """The status of one value against its period's target (see the module docstring)."""
+    return status_for(value, target, direction=indicator.direction, baseline=indicator.baseline)
+
+
+def status_for(value: Decimal | None, target: Decimal | None, *, direction: str,
+               baseline: Decimal | None = None) -> str:
+    """The status rule itself, for callers (partners' reports) that choose which baseline applies."""
     if value is None:
         return NO_DATA
-    baseline = indicator.baseline
     if target is None:
         if baseline is None:
             return NO_DATA
-        gain = _better(indicator.direction, value, baseline)
+        gain = _better(direction, value, baseline)
         return ON_TRACK if gain > 0 else OFF_TRACK if gain < 0 else AT_RISK
-    gain = _better(indicator.direction, value, target)
+    gain = _better(direction, value, target)
     if gain >= 0:
         return ON_TRACK
     scale = abs(target) if target != 0 else abs(baseline) if baseline is not None else Decimal(0)

@@ -126,17 +126,32 @@ def parse_value(raw, value_type: str) -> Decimal:
         d = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace(",", ""))
     except (InvalidOperation, ValueError, TypeError):
         raise ValueError(_("Enter a number, for example 120 or 8.5.")) from None
-    if not d.is_finite():
-        raise ValueError(_("Enter a number, for example 120 or 8.5."))
-    if abs(d) > MAX_ABS:
-        raise ValueError(_("This number is too large."))
-    if d != d.quantize(FOUR):
-        raise ValueError(_("Use at most four digits after the decimal point."))
-    if value_type == ValueType.WHOLE and d != d.to_integral_value():
-        raise ValueError(_("This indicator counts whole numbers: enter a whole number."))
-    if value_type == ValueType.PERCENTAGE and not Decimal(0) <= d <= Decimal(100):
-        raise ValueError(_("A percentage is between 0 and 100."))
+    fault = value_fault(d, value_type)
+    if fault:
+        raise ValueError({
+            "number": _("Enter a number, for example 120 or 8.5."),
+            "size": _("This number is too large."),
+            "places": _("Use at most four digits after the decimal point."),
+            "whole": _("This indicator counts whole numbers: enter a whole number."),
+            "percentage": _("A percentage is between 0 and 100."),
+        }[fault])
     return d.quantize(FOUR)
+
+
+def value_fault(d: Decimal, value_type: str, *, max_abs: Decimal = MAX_ABS) -> str | None:
+    """Which rule a number breaks as a value of `value_type`: "number", "size", "places", "whole",
+    "percentage", or None. The one set of checks; each caller words the problem for its readers."""
+    if not d.is_finite():
+        return "number"
+    if abs(d) > max_abs:
+        return "size"
+    if d != d.quantize(FOUR):
+        return "places"
+    if value_type == ValueType.WHOLE and d != d.to_integral_value():
+        return "whole"
+    if value_type == ValueType.PERCENTAGE and not Decimal(0) <= d <= Decimal(100):
+        return "percentage"
+    return None
 
 
 def framework_periods(framework) -> list:
@@ -362,6 +377,16 @@ def outcome_create(*, actor, acting_for, framework, level, title, description=""
     return o
 
 
+def _lock_for_change(obj, lock, *, actor, acting_for, expected_version):
+    """(framework, obj), both locked, once the actor may change `obj` (a step or an indicator) now."""
+    f = _lock(obj.framework)
+    locked = lock(obj)
+    require_builder(actor, acting_for, f.partnership)
+    check_version(locked, expected_version)
+    _require_open_for_changes(f)
+    return f, locked
+
+
 def _lock_outcome(outcome) -> Outcome:
     return Outcome.objects.select_for_update(of=("self",)).get(pk=outcome.pk)
 
@@ -372,11 +397,8 @@ def outcome_update(*, actor, acting_for, outcome, expected_version=None, **field
     unknown = set(fields) - set(OUTCOME_FIELDS)
     if unknown:
         raise TypeError(f"outcome_update() got unknown fields {sorted(unknown)}")
-    f = _lock(outcome.framework)
-    o = _lock_outcome(outcome)
-    require_builder(actor, acting_for, f.partnership)
-    check_version(o, expected_version)
-    _require_open_for_changes(f)
+    f, o = _lock_for_change(outcome, _lock_outcome, actor=actor, acting_for=acting_for,
+                           expected_version=expected_version)
     if o.retired_at is not None:
         raise ValidationError(_("This step is retired and can no longer change."))
     before = _outcome_state(o)
@@ -401,11 +423,8 @@ def outcome_update(*, actor, acting_for, outcome, expected_version=None, **field
 @transaction.atomic
 def outcome_retire(*, actor, acting_for, outcome, expected_version=None) -> Outcome:
     """Retire a step: kept for the history, no longer part of the framework. Its indicators go first."""
-    f = _lock(outcome.framework)
-    o = _lock_outcome(outcome)
-    require_builder(actor, acting_for, f.partnership)
-    check_version(o, expected_version)
-    _require_open_for_changes(f)
+    f, o = _lock_for_change(outcome, _lock_outcome, actor=actor, acting_for=acting_for,
+                           expected_version=expected_version)
     if o.retired_at is not None:
         raise ValidationError(_("This step is already retired."))
     if o.indicators.filter(retired_at__isnull=True).exists():
@@ -566,11 +585,8 @@ def indicator_update(*, actor, acting_for, indicator, expected_version=None, **f
     unknown = set(fields) - set(INDICATOR_FIELDS)
     if unknown:
         raise TypeError(f"indicator_update() got unknown fields {sorted(unknown)}")
-    f = _lock(indicator.framework)
-    i = _lock_indicator(indicator)
-    require_builder(actor, acting_for, f.partnership)
-    check_version(i, expected_version)
-    _require_open_for_changes(f)
+    f, i = _lock_for_change(indicator, _lock_indicator, actor=actor, acting_for=acting_for,
+                           expected_version=expected_version)
     if i.retired_at is not None:
         raise ValidationError(_("This indicator is retired and can no longer change."))
     current = {name: getattr(i, name) for name in INDICATOR_FIELDS}
@@ -602,11 +618,8 @@ def indicator_update(*, actor, acting_for, indicator, expected_version=None, **f
 @transaction.atomic
 def indicator_retire(*, actor, acting_for, indicator, expected_version=None) -> Indicator:
     """Retire an indicator: its values stay readable, no new ones are reported."""
-    f = _lock(indicator.framework)
-    i = _lock_indicator(indicator)
-    require_builder(actor, acting_for, f.partnership)
-    check_version(i, expected_version)
-    _require_open_for_changes(f)
+    f, i = _lock_for_change(indicator, _lock_indicator, actor=actor, acting_for=acting_for,
+                           expected_version=expected_version)
     if i.retired_at is not None:
         raise ValidationError(_("This indicator is already retired."))
     i.retired_at = timezone.now()
@@ -621,11 +634,8 @@ def indicator_retire(*, actor, acting_for, indicator, expected_version=None) -> 
 @transaction.atomic
 def indicator_targets_set(*, actor, acting_for, indicator, targets: dict, expected_version=None) -> Indicator:
     """Set, change or remove (None or "") the targets of the periods named in `targets`; others stay."""
-    f = _lock(indicator.framework)
-    i = _lock_indicator(indicator)
-    require_builder(actor, acting_for, f.partnership)
-    check_version(i, expected_version)
-    _require_open_for_changes(f)
+    f, i = _lock_for_change(indicator, _lock_indicator, actor=actor, acting_for=acting_for,
+                           expected_version=expected_version)
     if i.retired_at is not None:
         raise ValidationError(_("This indicator is retired and can no longer change."))
     if not isinstance(targets, dict):
@@ -691,11 +701,8 @@ def indicator_links_set(*, actor, acting_for, indicator, work_items=None, commit
     from joinery.agreements.models import Commitment
     from joinery.programme.models import WorkItem
 
-    f = _lock(indicator.framework)
-    i = _lock_indicator(indicator)
-    require_builder(actor, acting_for, f.partnership)
-    check_version(i, expected_version)
-    _require_open_for_changes(f)
+    f, i = _lock_for_change(indicator, _lock_indicator, actor=actor, acting_for=acting_for,
+                           expected_version=expected_version)
     if i.retired_at is not None:
         raise ValidationError(_("This indicator is retired and can no longer change."))
     errors, before, after = {}, {}, {}

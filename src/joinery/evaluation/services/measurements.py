@@ -51,6 +51,7 @@ from ..models import (
     ValueType,
 )
 from ..periods import Period, PeriodKind, parse, periods_between
+from .framework import value_fault
 
 MAX_ABS = Decimal("99999999999999.9999")  # the column: 18 digits, 4 after the point
 MAX_REPORT = 1000
@@ -131,18 +132,19 @@ def check_value(indicator: Indicator, raw, *, delimiter: str = ","):
         except (InvalidOperation, TypeError, ValueError):
             return None, (_("“%(v)s” is not a number.") % {"v": str(raw)[:40]},
                           _("Write a number such as 120 or 87.5, without the unit."))
-    if not value.is_finite():
+    kind = indicator.value_type
+    fault = value_fault(value, kind, max_abs=MAX_ABS)
+    if fault == "number":
         return None, (_("“%(v)s” is not a number.") % {"v": str(raw)[:40]},
                       _("Write a number such as 120 or 87.5, without the unit."))
-    if abs(value) > MAX_ABS:
+    if fault == "size":
         return None, (_("The value is too large."), _("Values have at most 14 digits before the decimal point."))
-    if value != value.quantize(Decimal("0.0001")):
+    if fault == "places":
         return None, (_("The value has more than four decimal places."), _("Round it to four decimal places."))
-    kind = indicator.value_type
-    if kind == ValueType.WHOLE and value != value.to_integral_value():
+    if fault == "whole":
         return None, (_("%(i)s counts whole numbers; %(v)s is not one.") % {"i": indicator.name, "v": value},
                       _("Write a whole number, for example 120."))
-    if kind == ValueType.PERCENTAGE and not Decimal(0) <= value <= Decimal(100):
+    if fault == "percentage":
         return None, (_("A percentage is between 0 and 100; %(v)s is not.") % {"v": value},
                       _("Write the percentage without the % sign, for example 62.5."))
     if kind != ValueType.DECIMAL and value < 0:

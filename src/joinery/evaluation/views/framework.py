@@ -195,21 +195,23 @@ def outcome_edit(request, pk):
     form = _outcome_form(request, f, orgs, outcome=o, initial=initial)
     stale = False
     if request.method == "POST" and not refuse_unless_acting(form, orgs, NOT_A_BUILDER) and form.is_valid():
-        data = dict(form.cleaned_data)
-        acting_for, version = data.pop("acting_for"), data.pop("version")
-        if request.POST.get("action") == "retire":
-            result, stale = _save(request, form, lambda: services.outcome_retire(
-                actor=request.user, acting_for=acting_for, outcome=o, expected_version=version))
-            done = _("“%(t)s” retired.")
-        else:
-            result, stale = _save(request, form, lambda: services.outcome_update(
-                actor=request.user, acting_for=acting_for, outcome=o, expected_version=version, **data))
-            done = _("“%(t)s” saved.")
+        result, stale, retired = _save_or_retire(request, form, dict(form.cleaned_data), outcome=o,
+                                                 update=services.outcome_update, retire=services.outcome_retire)
         if result is not None:
+            done = _("“%(t)s” retired.") if retired else _("“%(t)s” saved.")
             messages.success(request, done % {"t": result.title})
             return redirect(f)
     return render(request, "evaluation/framework/outcome_form.html",
                   _ctx(p, f, form=form, outcome=o, can_build=bool(orgs)), status=_status(form, stale))
+
+
+def _save_or_retire(request, form, data: dict, *, update, retire, **target):
+    """Retire (the form's "retire" button) or save the edited step or indicator: (result, stale, retired)."""
+    kwargs = {"actor": request.user, "acting_for": data.pop("acting_for"), "expected_version": data.pop("version"),
+              **target}
+    if request.POST.get("action") == "retire":
+        return *_save(request, form, lambda: retire(**kwargs)), True
+    return *_save(request, form, lambda: update(**kwargs, **data)), False
 
 
 # --- indicators ----------------------------------------------------------------------------------
@@ -258,17 +260,10 @@ def indicator_edit(request, pk):
     form = _indicator_form(request, f, orgs, indicator=i, initial=initial)
     stale = False
     if request.method == "POST" and not refuse_unless_acting(form, orgs, NOT_A_BUILDER) and form.is_valid():
-        data = _indicator_data(form)
-        acting_for, version = data.pop("acting_for"), data.pop("version")
-        if request.POST.get("action") == "retire":
-            result, stale = _save(request, form, lambda: services.indicator_retire(
-                actor=request.user, acting_for=acting_for, indicator=i, expected_version=version))
-            done = _("Indicator “%(n)s” retired.")
-        else:
-            result, stale = _save(request, form, lambda: services.indicator_update(
-                actor=request.user, acting_for=acting_for, indicator=i, expected_version=version, **data))
-            done = _("Indicator “%(n)s” saved.")
+        result, stale, retired = _save_or_retire(request, form, _indicator_data(form), indicator=i,
+                                                 update=services.indicator_update, retire=services.indicator_retire)
         if result is not None:
+            done = _("Indicator “%(n)s” retired.") if retired else _("Indicator “%(n)s” saved.")
             messages.success(request, done % {"n": result.name})
             return redirect(f)
     return render(request, "evaluation/framework/indicator_form.html",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from joinery.contributions.permissions import acting_organisations
 from joinery.core.exceptions import PermissionDenied, StaleEdit, ValidationError
 from joinery.core.forms import posted, refuse_unless_acting, show_refusal
+from joinery.core.tabular import write_csv
 from joinery.network.shortcuts import partnership_or_404
 
 from .. import exports, importing
@@ -111,14 +112,7 @@ TEMPLATE_ROWS = [["meals-served", "2025-Q3", "1250", "meals", "Counted at the ti
 
 
 def _template_csv() -> HttpResponse:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(importing.COLUMNS)
-    w.writerows(TEMPLATE_ROWS)
-    response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(write_csv(importing.COLUMNS, TEMPLATE_ROWS), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="measurements-template.csv"'
     return response
 

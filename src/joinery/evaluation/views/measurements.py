@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from joinery.contributions.permissions import acting_organisations
 from joinery.core.exceptions import PermissionDenied, StaleEdit, ValidationError
@@ -141,8 +142,9 @@ def import_view(request, slug):
         except (ValidationError, PermissionDenied) as exc:
             show_refusal(form, exc)
         else:
-            messages.success(request, _("Imported %(n)s measurements from %(f)s.") % {"n": batch.rows,
-                                                                                     "f": batch.filename})
+            messages.success(request, ngettext("Imported %(n)s measurement from %(f)s.",
+                                               "Imported %(n)s measurements from %(f)s.", batch.rows)
+                             % {"n": batch.rows, "f": batch.filename})
             return redirect("evaluation:measurements", slug=p.slug)
     return render(request, "evaluation/measurements/import.html", {
         "form": form, "partnership": p, "framework": framework, "can_report": bool(mine), "rejected": rejected,

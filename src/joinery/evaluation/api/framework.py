@@ -115,7 +115,7 @@ class FrameworkPatch(InputSchema):
     reminder_days: int = Field(None, ge=0, le=365)
 
 
-class AdoptIn(InputSchema):
+class FrameworkAdoptIn(InputSchema):
     acting_for: OrgSlug
     closes_at: DateTime | None = Field(None, description="When the decision closes; a week from now if absent.")
 
@@ -263,7 +263,7 @@ class LinksIn(InputSchema):
     expected_version: Version | None = None
 
 
-class VersionOut(Schema):
+class FrameworkVersionOut(Schema):
     number: int
     summary: str
     sha256: str = Field(description="SHA-256 of the snapshot's canonical JSON (sorted keys, no spaces, UTF-8).")
@@ -272,7 +272,7 @@ class VersionOut(Schema):
     created_at: dt.datetime
 
 
-class VersionDetailOut(VersionOut):
+class VersionDetailOut(FrameworkVersionOut):
     snapshot: dict
 
 
@@ -369,7 +369,7 @@ def framework_update(request, slug: SlugPath, payload: FrameworkPatch):
 
 @router.post("/partnerships/{slug}/evaluation/framework/adopt", response={202: AdoptOut, **ERROR_RESPONSES},
              summary="Propose the framework for adoption")
-def framework_adopt(request, slug: SlugPath, payload: AdoptIn):
+def framework_adopt(request, slug: SlugPath, payload: FrameworkAdoptIn):
     """Opens a partnership decision under the charter's rule; the framework is adopted when it is carried.
     Until the decision closes the framework cannot change."""
     f = _framework(request.auth, slug)
@@ -503,7 +503,7 @@ def indicator_links(request, indicator_id: IdPath, payload: LinksIn):
 # --- versions ------------------------------------------------------------------------------
 
 @router.get("/partnerships/{slug}/evaluation/versions", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,
-            response={200: list[VersionOut], **ERROR_RESPONSES}, summary="Versions of the framework")
+            response={200: list[FrameworkVersionOut], **ERROR_RESPONSES}, summary="Versions of the framework")
 def version_list(request, slug: SlugPath):
     """Newest first. Version 1 is the adopted framework; each later version is one change."""
     return list(selectors.versions_of(_framework(request.auth, slug)))

@@ -151,7 +151,7 @@ class SeriesOut(Schema):
     series: list[SeriesRowOut]
 
 
-class CommitmentBrief(Schema):
+class ServedCommitmentBrief(Schema):
     id: int
     agreement_id: int
     agreement_title: str
@@ -189,7 +189,7 @@ class CreditOut(Schema):
 
 class ThreadOut(Schema):
     indicator: IndicatorBrief
-    commitments: list[CommitmentBrief]
+    commitments: list[ServedCommitmentBrief]
     work_items: list[WorkItemBrief]
     contribution_count: int
     unvalued: int
@@ -205,7 +205,7 @@ class ThreadOut(Schema):
 
 
 class CommitmentIndicatorsOut(Schema):
-    commitment: CommitmentBrief
+    commitment: ServedCommitmentBrief
     as_of: dt.date
     sentence: str
     work_items: list[WorkItemBrief]

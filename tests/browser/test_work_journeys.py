@@ -20,12 +20,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser.pages import (
+    banner,
+    error_summary,
+    follow,
+    h1,
+    main,
+    open_partnership_page,
+    path_of,
+    subnav,
+    summary_value,
+    table,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -47,73 +60,17 @@ AGENDA_SECTIONS = ["Overdue tasks", "Commitments behind", "Risks above appetite"
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def follow(ui, page, locator, note: str = ""):
-    """Activate something that loads a new page (a link or a submit button), then check the page.
-
-    A refused form answers 400 (or 409) and is checked like any page; a server error fails here,
-    before axe reports on Django's bare error page.
-    """
-    with page.expect_navigation() as navigation:
-        locator.click()
-    response = navigation.value
-    assert response is None or response.status < 500, (
-        f"{response.request.method} {response.url} answered {response.status} (see test-results/browser-server.log)")
-    ui.check(page, note)
-
-
-def path_of(page) -> str:
-    return urlsplit(page.url).path
-
-
-def unique() -> str:
-    return uuid.uuid4().hex[:6]
-
-
 def today() -> dt.date:
     return dt.datetime.now(SERVER_TZ).date()
-
-
-def main(page):
-    return page.get_by_role("main")
-
-
-def h1(page):
-    return page.get_by_role("heading", level=1)
 
 
 def menu(page, name: str):
     return page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True)
 
 
-def subnav(page, name: str):
-    return page.get_by_role("navigation", name="Partnership").get_by_role("link", name=name, exact=True)
-
-
-def banner(page):
-    """The success banner ("Done") at the top of the page."""
-    return page.locator(".govuk-notification-banner--success")
-
-
-def error_summary(page):
-    return page.locator(".govuk-error-summary")
-
-
-def table(page, caption):
-    """The table whose caption is (or matches) `caption`."""
-    return page.locator("table", has=page.locator("caption", has_text=caption))
-
-
-def summary_value(page, key: str):
-    """The value of the row `key` of the page's summary list."""
-    return main(page).locator(".govuk-summary-list__row", has=page.locator(
-        "dt", has_text=re.compile(rf"^{re.escape(key)}$"))).locator("dd")
-
-
 def open_eastside_page(ui, page, link: str, note: str = ""):
     """From the partnerships list: Eastside, then a link of its sub-navigation."""
-    ui.goto(page, "/partnerships/", note)
-    follow(ui, page, main(page).get_by_role("link", name=EASTSIDE, exact=True), note)
-    follow(ui, page, subnav(page, link), note)
+    open_partnership_page(ui, page, EASTSIDE, link, note)
 
 
 # --- 1. plan work from commitments ----------------------------------------------------------------

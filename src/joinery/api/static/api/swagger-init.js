@@ -11,6 +11,7 @@
     url: root.getAttribute("data-openapi-url"),
     domNode: root,
     deepLinking: true,
+    docExpansion: "none", // about 200 operations: show the areas, open one to see its operations
     layout: "BaseLayout",
     presets: [window.SwaggerUIBundle.presets.apis],
     validatorUrl: null, // never send our description to an outside validator

@@ -307,6 +307,17 @@ def framework_update(*, actor, acting_for, framework, expected_version=None, **f
 
 # --- outcomes --------------------------------------------------------------------------------
 
+def _save_changes(obj, changed: dict, *, before: dict, state, action: str, actor, acting_for, partnership) -> None:
+    """Write the changed fields of a step or an indicator and audit just those fields."""
+    for k, v in changed.items():
+        setattr(obj, k, v)
+    obj.version += 1
+    obj.save()
+    after = state(obj)
+    record_event(actor=actor, acting_for=acting_for, partnership=partnership, action=action, obj=obj,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+
+
 def _next_level(level):
     i = LOGIC_ORDER.index(LogicLevel(level))
     return LOGIC_ORDER[i + 1] if i + 1 < len(LOGIC_ORDER) else None
@@ -408,13 +419,8 @@ def outcome_update(*, actor, acting_for, outcome, expected_version=None, **field
     changed = {k: v for k, v in data.items() if v != current[k]}
     if not changed:
         return o
-    for k, v in changed.items():
-        setattr(o, k, v)
-    o.version += 1
-    o.save()
-    after = _outcome_state(o)
-    record_event(actor=actor, acting_for=acting_for, partnership=f.partnership, action="evaluation.outcome_updated",
-                 obj=o, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    _save_changes(o, changed, before=before, state=_outcome_state, action="evaluation.outcome_updated",
+                  actor=actor, acting_for=acting_for, partnership=f.partnership)
     _record_version(f, actor=actor, summary=_("Changed the %(level)s “%(t)s”.")
                     % {"level": LogicLevel(o.level).label.lower(), "t": o.title})
     return o
@@ -595,13 +601,8 @@ def indicator_update(*, actor, acting_for, indicator, expected_version=None, **f
     changed = {k: v for k, v in data.items() if v != current[k]}
     if not changed:
         return i
-    for k, v in changed.items():
-        setattr(i, k, v)
-    i.version += 1
-    i.save()
-    after = _indicator_state(i)
-    record_event(actor=actor, acting_for=acting_for, partnership=f.partnership, action="evaluation.indicator_updated",
-                 obj=i, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    _save_changes(i, changed, before=before, state=_indicator_state, action="evaluation.indicator_updated",
+                  actor=actor, acting_for=acting_for, partnership=f.partnership)
     _record_version(f, actor=actor, summary=_("Changed the indicator %(code)s: %(fields)s.") % {
         "code": i.code, "fields": ", ".join(str(Indicator._meta.get_field(k).verbose_name) for k in changed)})
     # The partner that reports it should know what it now reports (a new one, or a changed definition).

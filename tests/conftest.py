@@ -24,6 +24,18 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked():
+    """Each test starts, and ends, in the default language. A request the test client makes in
+    French leaves French active in the thread (LocaleMiddleware activates, nothing deactivates),
+    so without this a later test on the same worker would read French messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def totp_code(secret: str = TOTP_SECRET) -> str:
     """The current TOTP code, computed the same way an authenticator app does.
 

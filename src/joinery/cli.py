@@ -99,10 +99,17 @@ def cmd_setup(_args) -> None:
 
 def cmd_demo(args) -> None:
     os.environ.setdefault("JOINERY_DEMO", "1")
+    # The demo's hundreds of notification emails go to the administrators' outbox page, not to
+    # the terminal, where they would push the demo logins out of sight.
+    os.environ.setdefault("JOINERY_OUTBOX_DELIVERY_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     cmd_setup(args)
+    from django.core.management import call_command
+
     from joinery.demo import load_demo
 
     logins = load_demo()
+    # Send what the demo queued (emails, reminders) now, quietly, so the server starts idle.
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     print("\nJoinery demo is ready at http://127.0.0.1:8000\n")
     print(f"Demo logins (password for every account: {logins['password']})")
     for email, description in logins["people"]:

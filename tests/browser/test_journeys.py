@@ -357,6 +357,7 @@ def test_administrator_reads_the_demo_emails_in_the_outbox(ui):
     """`joinery demo` sends what it queued before serving, to the outbox rather than the terminal
     (where the emails would bury the demo logins): an administrator reads them there."""
     page = ui.signed_in_page("admin@joinery.example")
+    ui.goto(page, "/dashboard/")
     follow(ui, page, page.get_by_role("navigation", name="Menu").get_by_role("link", name="Outbox"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Outbox")
     expect(page.get_by_role("main").get_by_role("heading", level=2).first).to_be_visible()

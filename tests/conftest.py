@@ -150,3 +150,20 @@ def charity(db):
 @pytest.fixture
 def partnership(db, convener, charity):
     return make_partnership(convener=convener, partners=[charity], name="Eastside Renewal")
+
+
+def run_cli(*argv) -> int:
+    """Run `joinery ARGV…` in this process (same database, same transaction); return its exit code."""
+    from joinery.cli import main
+
+    try:
+        main([str(a) for a in argv])
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+
+@pytest.fixture
+def wide_terminal(monkeypatch):
+    """rich tables keep each row on one line, so tests can find a row's cells together."""
+    monkeypatch.setenv("COLUMNS", "200")

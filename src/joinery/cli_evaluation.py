@@ -28,6 +28,18 @@ def _framework(partnership):
     return framework
 
 
+def _partnership_framework(args):
+    """The partnership named by --partnership and its framework (exit 2 if either is missing)."""
+    partnership = _cli()._partnership_by_slug(args.partnership)
+    return partnership, _framework(partnership)
+
+
+def _acting(args):
+    """Who acts (--as) and for which organisation (--acting-for); exit 2 if either is unknown."""
+    cli = _cli()
+    return cli._organisation_by_ref(args.acting_for), cli._person_by_email(args.as_email)
+
+
 def cmd_import(args) -> None:
     """Import a CSV or XLSX file of measurements, all or nothing, with a progress bar."""
     cli = _cli()
@@ -44,10 +56,8 @@ def cmd_import(args) -> None:
         data = Path(args.file).read_bytes()
     except OSError as e:
         cli._not_found(cli._("Cannot read %(f)s: %(e)s") % {"f": args.file, "e": e.strerror})
-    partnership = cli._partnership_by_slug(args.partnership)
-    framework = _framework(partnership)
-    org = cli._organisation_by_ref(args.acting_for)
-    person = cli._person_by_email(args.as_email)
+    partnership, framework = _partnership_framework(args)
+    org, person = _acting(args)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=err, transient=True) as progress:
@@ -80,8 +90,7 @@ def cmd_export(args) -> None:
     cli._django()
     from joinery.evaluation import exports
 
-    partnership = cli._partnership_by_slug(args.partnership)
-    framework = _framework(partnership)
+    partnership, framework = _partnership_framework(args)
     data, _type, filename = exports.export_measurements(framework=framework, fmt=args.format)
     out = args.output
     if out is None and args.format == "xlsx" and sys.stdout.isatty():
@@ -106,13 +115,11 @@ def cmd_report_value(args) -> None:
     from joinery.evaluation.services import measurements as services
 
     out, _err = cli._consoles()
-    partnership = cli._partnership_by_slug(args.partnership)
-    framework = _framework(partnership)
+    partnership, framework = _partnership_framework(args)
     indicator = framework.indicators.filter(code__iexact=args.indicator).first()
     if indicator is None:
         cli._not_found(cli._("There is no indicator %(c)r in this framework.") % {"c": args.indicator})
-    org = cli._organisation_by_ref(args.acting_for)
-    person = cli._person_by_email(args.as_email)
+    org, person = _acting(args)
     try:
         m = services.measurement_report(actor=person, acting_for=org, indicator=indicator, period=args.period,
                                         value=args.value, note=args.note or "", source=MeasurementSource.COMMAND)
@@ -153,8 +160,7 @@ def cmd_scorecard(args) -> None:
     from joinery.evaluation.selectors.scorecards import scorecard
 
     out, _err = cli._consoles()
-    partnership = cli._partnership_by_slug(args.partnership)
-    framework = _framework(partnership)
+    partnership, framework = _partnership_framework(args)
     with translation.override(cli._language(args)):
         card = scorecard(framework=framework)
         out.print(f"[bold]{escape(framework.title)}[/bold] — {escape(partnership.name)}")
@@ -214,8 +220,7 @@ def cmd_feedback_hide(args) -> None:
     response = FeedbackResponse.objects.filter(pk=args.response).first()
     if response is None:
         cli._not_found(cli._("No feedback response has the id %(id)d.") % {"id": args.response})
-    org = cli._organisation_by_ref(args.acting_for)
-    person = cli._person_by_email(args.as_email)
+    org, person = _acting(args)
     try:
         services.response_hide(actor=person, acting_for=org, response=response, reason=args.reason)
     except (PermissionDenied, ValidationError) as exc:
@@ -240,8 +245,7 @@ def cmd_framework(args) -> None:
     from joinery.evaluation.selectors import framework as selectors
 
     out, _err = cli._consoles()
-    partnership = cli._partnership_by_slug(args.partnership)
-    framework = _framework(partnership)
+    partnership, framework = _partnership_framework(args)
     if args.json:
         # The same snapshot the framework's versions are made of, so its sha256 matches the version's.
         snapshot = selectors.framework_snapshot(framework)
@@ -307,10 +311,8 @@ def cmd_adopt(args) -> None:
     from joinery.evaluation.services import framework as services
 
     out, _err = cli._consoles()
-    partnership = cli._partnership_by_slug(args.partnership)
-    framework = _framework(partnership)
-    org = cli._organisation_by_ref(args.acting_for)
-    person = cli._person_by_email(args.as_email)
+    partnership, framework = _partnership_framework(args)
+    org, person = _acting(args)
     closes_at = None
     if args.closes_at:
         try:
@@ -370,10 +372,8 @@ def cmd_publish(args) -> None:
     from joinery.evaluation.services import reporting as services
 
     out, _err = cli._consoles()
-    partnership = cli._partnership_by_slug(args.partnership)
-    framework = _framework(partnership)
-    org = cli._organisation_by_ref(args.acting_for)
-    person = cli._person_by_email(args.as_email)
+    partnership, framework = _partnership_framework(args)
+    org, person = _acting(args)
     pub = OpenDataPublication.objects.filter(framework=framework).first()
     if pub is not None:
         current = {"title": pub.title, "description": pub.description, "licence": pub.licence,

@@ -48,8 +48,10 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import queue
 import random
 import re
+import threading
 import time
 import uuid
 from array import array
@@ -566,18 +568,56 @@ class Writer:
     def flush(self) -> None:
         if not self.rows:
             return
-        started = time.perf_counter()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur, cur.cursor.copy(self.sql) as copy:
-                for row in self.rows:
-                    copy.write_row(row)
+        if self.gen.copier is not None:  # PostgreSQL: COPY in the background, in order
+            self.gen.copier.put(self, self.rows)
         else:
+            started = time.perf_counter()
             connection.connection.executemany(self.sql, self.rows)
-        self.seconds += time.perf_counter() - started
+            self.seconds += time.perf_counter() - started
         self.count += len(self.rows)
         self.gen.progress.update(self.task, completed=self.count,
                                  total=max(self.planned, self.count) if self.planned else None)
         self.rows = []
+
+
+class CopyThread:
+    """Runs the COPYs of every writer, in the order they were flushed, on the load's own
+    connection (same transaction) in a second thread, while the generator builds the next
+    batches: PostgreSQL parses and stores one batch while Python makes the next, instead of
+    Python waiting for it. Nothing else may use the connection until `close()`."""
+
+    def __init__(self, raw_connection, depth: int = 4):
+        self.raw = raw_connection
+        self.jobs: queue.Queue = queue.Queue(maxsize=depth)  # bounded: memory stays a few batches
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="generate_data-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            writer, rows = job
+            if self.error is not None:
+                continue  # drain: the main thread raises the first error
+            try:
+                started = time.perf_counter()
+                with self.raw.cursor() as cur, cur.copy(writer.sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                writer.seconds += time.perf_counter() - started
+            except BaseException as exc:  # noqa: BLE001 — handed to the main thread
+                self.error = exc
+
+    def put(self, writer, rows) -> None:
+        if self.error is not None:
+            raise self.error
+        self.jobs.put((writer, rows))
+
+    def close(self) -> None:
+        """Wait for every queued COPY; raise the first error, if any."""
+        self.jobs.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _json(value):
@@ -699,6 +739,7 @@ class Generator:
         self.batch_size = batch_size
         self.progress = progress or _NoProgress()
         self.password = password
+        self.copier: CopyThread | None = None
         self.rng = random.Random(f"{seed}/bulk/{scale}")
         self.anchor_rng = random.Random(f"{seed}/anchor")
         self.m = {label: apps.get_model(*label.split(".")) for label in [
@@ -892,15 +933,22 @@ class Generator:
         self.audit.filler = self._filler
         self._pools()
 
-        self._jurisdictions()
-        self._organisations()
-        self._partnerships()
-        self._delivery()
-        self._evaluation()
-        self._notifications()
-        self.audit.top_up()
-        for w in [*self.w.values(), self.audit.writer]:
-            w.flush()
+        if connection.vendor == "postgresql":
+            self.copier = CopyThread(connection.connection)
+        try:
+            self._jurisdictions()
+            self._organisations()
+            self._partnerships()
+            self._delivery()
+            self._evaluation()
+            self._notifications()
+            self.audit.top_up()
+            for w in [*self.w.values(), self.audit.writer]:
+                w.flush()
+        finally:
+            if self.copier is not None:
+                copier, self.copier = self.copier, None
+                copier.close()
         Head.objects.update_or_create(id=1, defaults={"last_hash": self.audit.previous,
                                                       "last_event_id": self.audit.last_id})
         self._email_address()

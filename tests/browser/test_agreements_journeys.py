@@ -20,13 +20,12 @@ MFA sign-ins cost up to 30 s each (a fresh code per window), so signed-in contex
 from __future__ import annotations
 
 import re
-import uuid
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.pages import main, path_of, unique
 
 pytestmark = pytest.mark.browser
 
@@ -57,18 +56,6 @@ def press_and_follow(ui, page, key: str, note: str = ""):
     with page.expect_navigation():
         page.keyboard.press(key)
     ui.check(page, note)
-
-
-def path_of(page) -> str:
-    return urlsplit(page.url).path
-
-
-def unique() -> str:
-    return uuid.uuid4().hex[:6]
-
-
-def main(page):
-    return page.get_by_role("main")
 
 
 def open_agreements(ui, page, partnership: str, note: str = ""):

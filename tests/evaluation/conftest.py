@@ -104,6 +104,18 @@ class EvalWorld(World):
 
         return Indicator.objects.get(framework=self.fw, code=code)
 
+    def feedback_indicator(self, framework, code: str = "feel"):
+        """A citizen feedback form and a service-experience indicator fed by its "feeling" answers."""
+        from joinery.feedback import services as feedback
+
+        channel = feedback.channel_create(actor=self.lead, acting_for=self.city, partnership=self.p,
+                                          title="Kitchen feedback", service_name="Community kitchen")
+        return fw.indicator_create(
+            actor=self.lead, acting_for=self.city, framework=framework, outcome=self.outcome, code=code,
+            name="How people feel", definition="Average feeling.", unit="points", value_type="decimal",
+            aggregation="mean", data_source="Feedback form", serves="service_experience", question="feel",
+            feedback_channel=channel, feedback_measure="feeling")
+
     # decisions ----------------------------------------------------------------------------------
     def close(self, decision, stance: str = "agree"):
         """Every partner takes `stance`, the clock passes closes_at, and the decision closes."""

@@ -53,15 +53,9 @@ def test_framework_prints_settings_and_the_logic_model_by_level(adopted, capsys)
 
 def test_framework_draft_with_a_feedback_fed_indicator_and_in_french(framework, capsys):
     from joinery.evaluation.services import framework as fw
-    from joinery.feedback import services as feedback
 
     w = framework.world
-    channel = feedback.channel_create(actor=w.lead, acting_for=w.city, partnership=w.p, title="Kitchen feedback",
-                                      service_name="Community kitchen")
-    fw.indicator_create(actor=w.lead, acting_for=w.city, framework=framework, outcome=w.outcome, code="feel",
-                        name="How people feel", definition="Average feeling.", unit="points", value_type="decimal",
-                        aggregation="mean", data_source="Feedback form", serves="service_experience",
-                        question="feel", feedback_channel=channel, feedback_measure="feeling")
+    w.feedback_indicator(framework)
     fw.outcome_create(actor=w.lead, acting_for=w.city, framework=framework, level="output", title="Meals cooked")
     assert run_cli("evaluation", "framework", "--partnership", w.p.slug) == 0
     out = capsys.readouterr().out

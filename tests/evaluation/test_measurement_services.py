@@ -115,16 +115,8 @@ def test_a_second_report_for_the_same_period_is_refused(adopted):
 
 
 def test_feedback_fed_indicator_refuses_reports(framework):
-    from joinery.evaluation.services import framework as fw
-    from joinery.feedback import services as feedback
-
     w = framework.world
-    channel = feedback.channel_create(actor=w.lead, acting_for=w.city, partnership=w.p, title="Kitchen feedback",
-                                      service_name="Community kitchen")
-    fw.indicator_create(actor=w.lead, acting_for=w.city, framework=framework, outcome=w.outcome, code="feel",
-                        name="How people feel", definition="Average feeling.", unit="points", value_type="decimal",
-                        aggregation="mean", data_source="Feedback form", serves="service_experience",
-                        question="feel", feedback_channel=channel, feedback_measure="feeling")
+    w.feedback_indicator(framework)
     w.adopt(framework)
     with pytest.raises(ValidationError) as exc:
         report(w, w.city, "feel", "2025-Q1", 4)

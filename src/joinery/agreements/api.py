@@ -524,13 +524,18 @@ def _visible(person, partnership) -> None:
 
 
 def _agreement(person, pk: int) -> Agreement:
-    """The agreement, or 404 if it does not exist or its partnership is hidden from `person`."""
+    """The agreement, or 404 if it does not exist or is hidden from `person` (network/visibility.py)."""
     a = (Agreement.objects.select_related("partnership", "drafting_lead", "signature_version",
                                           "in_force_version").filter(pk=pk).first())
-    if a is None:
+    if a is None or not _selectors().can_see_agreement(person=person, agreement=a):
         raise Http404
-    _visible(person, a.partnership)
     return a
+
+
+def _require_area(person, agreement, area: str) -> None:
+    """Comments, amendments and the negotiation's versions each show where their area does."""
+    if not getattr(_selectors().shows(person=person, agreement=agreement), area):
+        raise Http404
 
 
 def _agreement_out(pk: int) -> Agreement:
@@ -558,9 +563,10 @@ def _clause_field(agreement, pk: int | None, field: str) -> Clause | None:
     return c
 
 
-def _version(agreement, number: int) -> AgreementVersion:
+def _version(agreement, number: int, person=None) -> AgreementVersion:
     v = agreement.versions.select_related("frozen_by").filter(number=number).first()
-    if v is None:
+    if v is None or (person is not None
+                     and not _selectors().version_visible(person=person, agreement=agreement, version=v)):
         raise Http404
     return v
 
@@ -571,13 +577,19 @@ def _signatures(version) -> list[Signature]:
     return list(version.signatures.select_related("organisation", "version").order_by("organisation__name"))
 
 
-def _detail(a: Agreement) -> Agreement:
-    """The agreement with everything the detail answer shows, in a bounded number of queries."""
+def _detail(a: Agreement, person=None) -> Agreement:
+    """The agreement with everything the detail answer shows, in a bounded number of queries.
+
+    With `person`, what they may not see (positions, amendments, earlier versions) is left out.
+    """
     sel = _selectors()
+    seen = sel.shows(person=person, agreement=a) if person is not None else None
     a.party_list = parties = sel.parties_of(agreement=a)
-    a.clauses_ = sel.clauses_for_page(agreement=a, parties=parties)
-    amendments = sel.amendments_for_page(agreement=a)
+    a.clauses_ = sel.clauses_for_page(agreement=a, parties=parties, visible=seen)
+    amendments = sel.amendments_for_page(agreement=a) if seen is None or seen.amendments else []
     a.versions_ = sel.versions_for_page(agreement=a)
+    if seen is not None and not seen.drafts:
+        a.versions_ = [v for v in a.versions_ if v.pk == a.in_force_version_id]
     by_pk = {v.pk: v for v in a.versions_}
     sig_version = sel.signature_version_of(agreement=a, versions=a.versions_)
     a.signatures_ = _signatures(sig_version)
@@ -683,8 +695,8 @@ def verify(request, file: File[UploadedFile] = None):
     if not data:
         raise ValidationError({"file": _("Send the document: a PDF from Joinery or a text export.")})
     result = documents.verify_document(data)
-    visible = result.agreement is not None and request.auth.has_perm(
-        "network.view_partnership", result.agreement.partnership)
+    visible = result.agreement is not None and _selectors().can_see_agreement(
+        person=request.auth, agreement=result.agreement)
     return {"ok": result.ok, "code": getattr(result, "code", "") or "", "message": result.message,
             "agreement_id": result.agreement.pk if visible else None,
             "version": result.version.number if visible and result.version is not None else None}
@@ -697,7 +709,7 @@ def verify(request, file: File[UploadedFile] = None):
 def agreement_detail(request, agreement_id: IdPath):
     """The parties, the clauses with each party's position and the commitments, what still blocks signature
     and what is open for whom, the versions and the signatures."""
-    return _detail(_agreement(request.auth, agreement_id))
+    return _detail(_agreement(request.auth, agreement_id), request.auth)
 
 
 # --- clauses -------------------------------------------------------------------------------
@@ -767,7 +779,9 @@ def clause_move(request, agreement_id: IdPath, clause_id: IdPath, payload: Claus
 @paginate(Pagination)
 def comment_list(request, agreement_id: IdPath, clause_id: IdPath, resolved: bool | None = None):
     """Threads and their replies (`parent_id`). `resolved` filters on the comment's own state."""
-    c = _clause(_agreement(request.auth, agreement_id), clause_id)
+    a = _agreement(request.auth, agreement_id)
+    _require_area(request.auth, a, "comments")
+    c = _clause(a, clause_id)
     qs = c.comments.select_related("author", "acting_for", "resolved_by").order_by("created_at", "id")
     if resolved is not None:
         qs = qs.filter(resolved_at__isnull=not resolved)
@@ -821,6 +835,7 @@ def _amendments():
 @paginate(Pagination)
 def amendment_list(request, agreement_id: IdPath, status: AmendmentStatus | None = None):
     a = _agreement(request.auth, agreement_id)
+    _require_area(request.auth, a, "amendments")
     qs = _amendments().filter(agreement=a).order_by("-created_at", "-id")
     if status:
         qs = qs.filter(status=status)
@@ -935,14 +950,17 @@ def send_for_signature(request, agreement_id: IdPath, payload: ActingForIn):
 @paginate(Pagination)
 def version_list(request, agreement_id: IdPath):
     a = _agreement(request.auth, agreement_id)
-    return a.versions.defer("canonical_text", "snapshot").select_related("frozen_by").order_by("-number")
+    qs = a.versions.defer("canonical_text", "snapshot").select_related("frozen_by").order_by("-number")
+    if not _selectors().shows(person=request.auth, agreement=a).drafts:
+        qs = qs.filter(pk=a.in_force_version_id)  # only the text in force; the negotiated ones stay among partners
+    return qs
 
 
 @router.get("/agreements/{agreement_id}/versions/{number}", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,
             response={200: VersionOut, **ERROR_RESPONSES}, summary="One version: canonical text and fingerprint")
 def version_detail(request, agreement_id: IdPath, number: IdPath):
     """`canonical_text` is what was agreed, as plain text; the SHA-256 of its UTF-8 bytes is `fingerprint`."""
-    return _version(_agreement(request.auth, agreement_id), number)
+    return _version(_agreement(request.auth, agreement_id), number, request.auth)
 
 
 @router.get("/agreements/{agreement_id}/versions/{number}/pdf", auth=ANYONE,
@@ -955,7 +973,7 @@ def version_pdf(request, agreement_id: IdPath, number: IdPath):
     from . import documents
 
     a = _agreement(request.auth, agreement_id)
-    v = _version(a, number)
+    v = _version(a, number, request.auth)
     response = HttpResponse(documents.render_pdf(v), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{documents.document_filename(v)}"'
     return response
@@ -972,6 +990,7 @@ def diff(request, agreement_id: IdPath, from_: Annotated[VersionRef | None, Quer
     only). `from` and `to` are version numbers, or `draft` for the current draft while it is open. By default,
     the latest version against the draft (or the last two versions once the text is frozen)."""
     a = _agreement(request.auth, agreement_id)
+    _require_area(request.auth, a, "drafts")
     numbers = list(a.versions.order_by("number").values_list("number", flat=True))
     if from_ is None:
         from_ = str(numbers[-2] if len(numbers) > 1 and not a.is_editable else numbers[-1]) if numbers else None
@@ -1116,9 +1135,7 @@ def agreement_end(request, agreement_id: IdPath, payload: EndIn):
             summary="Other agreements sharing much of this draft's text (the drafting lead)")
 def similar(request, agreement_id: IdPath):
     """Advice, never a block: re-using another partnership's agreement is tempting but not advisable. An
-    agreement in a partnership you cannot see stays unnamed. Empty once the text is frozen."""
-    from joinery.network.selectors import visible_partnerships
-
+    agreement you cannot see stays unnamed. Empty once the text is frozen."""
     from . import similarity
 
     a = _agreement(request.auth, agreement_id)
@@ -1129,11 +1146,11 @@ def similar(request, agreement_id: IdPath):
     if not a.is_editable:
         return []
     matches = similarity.similar_agreements(a, limit=5)
-    visible = set(visible_partnerships(person=request.auth)
-                  .filter(pk__in={m.agreement.partnership_id for m in matches}).values_list("pk", flat=True))
+    visible = set(sel.visible_agreements(person=request.auth)
+                  .filter(pk__in={m.agreement.pk for m in matches}).values_list("pk", flat=True))
     out = []
     for m in matches:
-        shown = m.agreement.partnership_id in visible
+        shown = m.agreement.pk in visible
         out.append({
             "agreement_id": m.agreement.pk if shown else None,
             "title": m.agreement.title if shown else None,

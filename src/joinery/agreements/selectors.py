@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 
 from joinery.audit.models import AuditEvent
 from joinery.network.models import PartnerStatus
-from joinery.network.selectors import visible_partnerships
+from joinery.network.visibility import can_see, partnerships_showing
 from joinery.organisations.models import Organisation, Representative, RepresentativeRole
 
 from .models import (
@@ -45,12 +45,60 @@ LEAD_ROLES = [RepresentativeRole.ADMIN, RepresentativeRole.COORDINATOR]
 ENDED_STATUSES = {AgreementStatus.EXPIRED, AgreementStatus.TERMINATED, AgreementStatus.SUPERSEDED}
 
 
+# --- who sees what (network/visibility.py) ------------------------------------------------------
+
+# Until it is signed an agreement is a draft: its partners see it, the public does not (by default).
+DRAFT_STATUSES = {AgreementStatus.DRAFT, AgreementStatus.NEGOTIATING, AgreementStatus.AWAITING_SIGNATURES}
+
+
+def area_of(agreement) -> str:
+    """The visibility area an agreement falls in: "drafts" until signed, then "agreements"."""
+    return "drafts" if agreement.status in DRAFT_STATUSES else "agreements"
+
+
+def can_see_agreement(*, person, agreement) -> bool:
+    return can_see(person, agreement.partnership, area_of(agreement))
+
+
+def visible_agreements(*, person) -> QuerySet:
+    """Every agreement the person may see: drafts where drafts show, signed ones where agreements show."""
+    return Agreement.objects.filter(
+        Q(status__in=DRAFT_STATUSES, partnership__in=partnerships_showing(person=person, area="drafts"))
+        | (~Q(status__in=DRAFT_STATUSES)
+           & Q(partnership__in=partnerships_showing(person=person, area="agreements"))))
+
+
+@dataclass(frozen=True)
+class Shows:
+    """Which parts of one agreement the person sees besides its text."""
+
+    comments: bool
+    positions: bool
+    amendments: bool
+    drafts: bool  # earlier versions, redlines and the history of the negotiation
+
+    @property
+    def hidden(self) -> bool:
+        return not (self.comments and self.positions and self.amendments and self.drafts)
+
+
+def shows(*, person, agreement) -> Shows:
+    p = agreement.partnership
+    return Shows(comments=can_see(person, p, "comments"), positions=can_see(person, p, "positions"),
+                 amendments=can_see(person, p, "amendments"), drafts=can_see(person, p, "drafts"))
+
+
+def version_visible(*, person, agreement, version) -> bool:
+    """Every version to those who see drafts; otherwise only the text that came into force."""
+    return can_see(person, agreement.partnership, "drafts") or version.pk == agreement.in_force_version_id
+
+
 # --- lists ------------------------------------------------------------------------------------
 
 def agreement_list(*, person, partnership=None, status: str = "", organisation: Organisation | None = None,
                    query: str = "") -> QuerySet:
     """Agreements in partnerships the person can see, filtered; parties prefetched."""
-    qs = Agreement.objects.filter(partnership__in=visible_partnerships(person=person))
+    qs = visible_agreements(person=person)
     if partnership is not None:
         qs = qs.filter(partnership=partnership)
     if status:
@@ -70,7 +118,7 @@ def agreement_list(*, person, partnership=None, status: str = "", organisation: 
 def upcoming_reviews(*, person, partnership=None, days: int = 90, limit: int = 20) -> list[Agreement]:
     """Agreements in force whose review date falls in the next `days` days (or is overdue)."""
     today = timezone.localdate()
-    qs = Agreement.objects.filter(partnership__in=visible_partnerships(person=person),
+    qs = Agreement.objects.filter(partnership__in=partnerships_showing(person=person, area="agreements"),
                                   status=AgreementStatus.IN_FORCE, review_date__isnull=False,
                                   review_date__lte=today + dt.timedelta(days=days))
     if partnership is not None:
@@ -78,15 +126,16 @@ def upcoming_reviews(*, person, partnership=None, days: int = 90, limit: int = 2
     return list(qs.select_related("partnership").order_by("review_date", "id")[:limit])
 
 
-def review_calendar_agreements(*, partnership) -> list[Agreement]:
-    """The agreements whose review dates go in the partnership's calendar feed."""
-    return list(partnership.agreements.filter(review_date__isnull=False).exclude(status__in=ENDED_STATUSES)
+def review_calendar_agreements(*, partnership, person) -> list[Agreement]:
+    """The agreements whose review dates go in the partnership's calendar feed (those the person sees)."""
+    return list(visible_agreements(person=person).filter(partnership=partnership, review_date__isnull=False)
+                .exclude(status__in=ENDED_STATUSES)
                 .select_related("partnership", "drafting_lead").order_by("review_date", "id"))
 
 
 def party_organisations(*, person, partnership=None) -> QuerySet:
     """Organisations that are parties to agreements the person can see (the filter's choices)."""
-    agreements = Agreement.objects.filter(partnership__in=visible_partnerships(person=person))
+    agreements = visible_agreements(person=person)
     if partnership is not None:
         agreements = agreements.filter(partnership=partnership)
     return Organisation.objects.filter(
@@ -148,19 +197,24 @@ class Thread:
     replies: list = field(default_factory=list)
 
 
-def clauses_for_page(*, agreement, parties: list[Organisation]) -> list[Clause]:
+def clauses_for_page(*, agreement, parties: list[Organisation], visible: Shows | None = None) -> list[Clause]:
     """Live clauses in order, each with `.number`, `.threads` (open and resolved), `.position_rows`
-    and `.live_commitments`.
+    and `.live_commitments`. Comments and positions the person may not see (`visible`) stay empty.
 
     Four queries whatever the number of clauses and comments.
     """
+    comments = Comment.objects.select_related("author", "acting_for", "resolved_by").order_by("created_at", "id")
+    positions = ClausePosition.objects.select_related("organisation", "recorded_by")
+    if visible is not None and not visible.comments:
+        comments = comments.none()
+    if visible is not None and not visible.positions:
+        positions = positions.none()
     clauses = list(
         agreement.clauses.filter(deleted_at__isnull=True).order_by("position", "id")
         .select_related("updated_by")
         .prefetch_related(
-            Prefetch("comments", queryset=Comment.objects.select_related("author", "acting_for", "resolved_by")
-                     .order_by("created_at", "id")),
-            Prefetch("positions", queryset=ClausePosition.objects.select_related("organisation", "recorded_by")),
+            Prefetch("comments", queryset=comments),
+            Prefetch("positions", queryset=positions),
             Prefetch("commitments", queryset=Commitment.objects.filter(deleted_at__isnull=True)
                      .select_related("party").order_by("party__name", "period_start", "id"),
                      to_attr="live_commitments"),
@@ -188,7 +242,7 @@ def clauses_for_page(*, agreement, parties: list[Organisation]) -> list[Clause]:
         by_org = {p.organisation_id: p for p in c.positions.all()}
         c.position_rows = [{"organisation": o, "position": by_org.get(o.pk),
                             "stale": by_org.get(o.pk) is not None and by_org[o.pk].clause_revision != c.revision}
-                           for o in parties]
+                           for o in parties] if visible is None or visible.positions else []
     return clauses
 
 

@@ -1,7 +1,8 @@
 """Web pages of agreements. Thin: parse, call one service, respond.
 
-Who may see: anyone who may see the partnership (`network.view_partnership`); private
-partnerships answer 404 to outsiders. Who may act: the services decide and their messages
+Who may see: an agreement under negotiation shows where the partnership shows its drafts, a
+signed one where it shows agreements in force (network/visibility.py); comments, positions,
+amendments and earlier versions each follow their own area. Hidden agreements answer 404. Who may act: the services decide and their messages
 are shown on the form (or as a banner for one-button actions).
 """
 
@@ -24,7 +25,6 @@ from django.views.decorators.http import require_POST
 
 from joinery.core.exceptions import MFARequired, PermissionDenied, ValidationError
 from joinery.core.forms import refuse_unless_acting, show_refusal
-from joinery.network.selectors import visible_partnerships
 from joinery.network.shortcuts import partnership_or_404
 from joinery.organisations.models import Organisation, RepresentativeRole
 from joinery.organisations.selectors import organisations_represented_by
@@ -71,7 +71,7 @@ def _agreement(request, pk) -> Agreement:
         a = selectors.agreement_get(pk=pk)
     except Agreement.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.user.has_perm("network.view_partnership", a.partnership):
+    if not selectors.can_see_agreement(person=request.user, agreement=a):
         raise Http404
     return a
 
@@ -155,7 +155,7 @@ def reviews_ics(request, slug):
     from . import ical
 
     p = partnership_or_404(request, slug)
-    text = ical.review_calendar(selectors.review_calendar_agreements(partnership=p),
+    text = ical.review_calendar(selectors.review_calendar_agreements(partnership=p, person=request.user),
                                 name=_("Agreement reviews – %(p)s") % {"p": p.name},
                                 language=translation.get_language() or "en")
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
@@ -196,9 +196,9 @@ def _similar(request, a, me):
     from . import similarity
 
     matches = similarity.similar_agreements(a, limit=5)
-    visible = set(visible_partnerships(person=request.user)
-                  .filter(pk__in={m.agreement.partnership_id for m in matches}).values_list("pk", flat=True))
-    return [{"match": m, "visible": m.agreement.partnership_id in visible, "percent": round(m.score * 100)}
+    visible = set(selectors.visible_agreements(person=request.user)
+                  .filter(pk__in={m.agreement.pk for m in matches}).values_list("pk", flat=True))
+    return [{"match": m, "visible": m.agreement.pk in visible, "percent": round(m.score * 100)}
             for m in matches]
 
 
@@ -214,10 +214,13 @@ def _page_context(request, a, bound=None):
         return bound_form if (kind == k and key == pk) else make()
 
     parties, me = _standing(request, a)
-    clauses = selectors.clauses_for_page(agreement=a, parties=parties)
+    seen = selectors.shows(person=request.user, agreement=a)
+    clauses = selectors.clauses_for_page(agreement=a, parties=parties, visible=seen)
     selectors.render_clause_bodies(clauses)
-    amendments = selectors.amendments_for_page(agreement=a)
+    amendments = selectors.amendments_for_page(agreement=a) if seen.amendments else []
     versions = selectors.versions_for_page(agreement=a)
+    if not seen.drafts:
+        versions = [v for v in versions if v.pk == a.in_force_version_id]
     sig_version = selectors.signature_version_of(agreement=a, versions=versions)
     signatures = selectors.signatures_of(version=sig_version)
     can_comment = me.is_party and a.status in COMMENTABLE
@@ -246,6 +249,7 @@ def _page_context(request, a, bound=None):
                           if me.is_lead and a.is_editable and am.status == AmendmentStatus.PROPOSED else None)
     return {
         "agreement": a, "partnership": a.partnership, "parties": parties, "me": me, "clauses": clauses,
+        "seen": seen,
         "amendments_open": [am for am in amendments if am.status == AmendmentStatus.PROPOSED],
         "amendments_decided": [am for am in amendments if am.status != AmendmentStatus.PROPOSED],
         "versions": versions, "signature_version": sig_version, "signatures": signatures,
@@ -771,17 +775,28 @@ def decline(request, pk):
 
 # --- versions, redline, print, PDF, verification --------------------------------------------------------------
 
-def _version(a, number):
+def _version(a, number, person):
     try:
-        return selectors.version_get(agreement=a, number=number)
+        v = selectors.version_get(agreement=a, number=number)
     except a.versions.model.DoesNotExist as exc:
         raise Http404 from exc
+    if not selectors.version_visible(person=person, agreement=a, version=v):
+        raise Http404  # an earlier, negotiated version: shown where drafts are
+    return v
+
+
+def _require_drafts(request, a) -> None:
+    """Redlines and the negotiation's history show where the partnership shows its drafts."""
+    if not selectors.shows(person=request.user, agreement=a).drafts:
+        raise Http404
 
 
 def version(request, pk, number):
     a = _agreement(request, pk)
-    v = _version(a, number)
+    v = _version(a, number, request.user)
     numbers = [n for n in a.versions.order_by("number").values_list("number", flat=True)]
+    if not selectors.shows(person=request.user, agreement=a).drafts:
+        numbers = [v.number]
     return render(request, "agreements/version.html", {
         "agreement": a, "version": v, "snapshot": v.snapshot, "signatures": selectors.signatures_of(version=v),
         "previous": max((n for n in numbers if n < v.number), default=None),
@@ -790,6 +805,7 @@ def version(request, pk, number):
 
 def redline(request, pk):
     a = _agreement(request, pk)
+    _require_drafts(request, a)
     numbers = list(a.versions.order_by("number").values_list("number", flat=True))
     choices = [str(n) for n in numbers] + (["draft"] if a.is_editable else [])
 
@@ -803,7 +819,7 @@ def redline(request, pk):
     def text_of(which):
         if which == "draft":
             return services.canonical_text(services.snapshot_of(a))
-        return _version(a, int(which)).canonical_text
+        return _version(a, int(which), request.user).canonical_text
 
     segments = selectors.redline(text_of(old), text_of(new)) if old and new else None
     bad = bool(request.GET) and (old is None or new is None)
@@ -818,7 +834,7 @@ def print_view(request, pk):
     a = _agreement(request, pk)
     number = request.GET.get("version")
     if number and number.isdigit():
-        v = _version(a, int(number))
+        v = _version(a, int(number), request.user)
     else:
         v = a.in_force_version or a.signature_version or a.versions.order_by("-number").first()
     snapshot = v.snapshot if v else services.snapshot_of(a)
@@ -833,7 +849,7 @@ def version_pdf(request, pk, number):
     from . import documents
 
     a = _agreement(request, pk)
-    v = _version(a, number)
+    v = _version(a, number, request.user)
     response = HttpResponse(documents.render_pdf(v), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="agreement-{a.pk}-v{v.number}.pdf"'
     return response
@@ -849,7 +865,7 @@ def verify(request):
         result = documents.verify_document(form.cleaned_data["document"].read())
     link = None
     if result is not None and result.agreement is not None and \
-            request.user.has_perm("network.view_partnership", result.agreement.partnership):
+            selectors.can_see_agreement(person=request.user, agreement=result.agreement):
         link = result.agreement
     return render(request, "agreements/verify.html", {"form": form, "result": result, "link": link},
                   status=400 if form.errors else 200)
@@ -912,6 +928,7 @@ def _story(event) -> dict:
 
 def history(request, pk):
     a = _agreement(request, pk)
+    _require_drafts(request, a)
     page = Paginator(selectors.history_events(agreement=a), 50).get_page(request.GET.get("page"))
     return render(request, "agreements/history.html", {
         "agreement": a, "page": page, "rows": [_story(e) for e in page.object_list]})

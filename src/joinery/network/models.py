@@ -26,6 +26,9 @@ class Partnership(VersionedModel):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
                                   default=Visibility.PRIVATE, db_index=True)
+    # What a public partnership shows beyond its partners: {area: True|False}, only where the
+    # convener changed an area's default (see network/visibility.py for the areas and defaults).
+    publication = models.JSONField(_("what the public sees"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
@@ -169,6 +172,7 @@ class DecisionKind(models.TextChoices):
     AGREEMENT_REVIEW = "agreement_review", _("Agreement review")
     PROGRAMME_CHANGE = "programme_change", _("Work programme change")
     FRAMEWORK_ADOPTION = "framework_adoption", _("Evaluation framework adoption")
+    PUBLICATION = "publication", _("What the public sees")
 
 
 class Decision(VersionedModel):

@@ -65,3 +65,21 @@ rules.add_perm("network.manage_partners", is_convener)
 rules.add_perm("network.change_charter", is_convener)
 rules.add_perm("network.propose_decision", is_partner)
 rules.add_perm("network.take_position", is_partner)
+
+
+# One permission per visibility area (network/visibility.py): `network.see_risks` and so on.
+def _area_predicate(area: str):
+    from .visibility import can_see
+
+    return rules.predicate(lambda person, partnership: can_see(person, partnership, area), name=f"sees_{area}")
+
+
+def _register_areas() -> None:
+    from .visibility import AREAS
+
+    for key in AREAS:
+        rules.add_perm(f"network.see_{key}", _area_predicate(key))
+
+
+_register_areas()
+rules.add_perm("network.change_publication", is_convener)

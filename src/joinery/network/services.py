@@ -352,6 +352,73 @@ def charter_amend(*, actor, partnership: Partnership, acting_for: Organisation, 
     return _write_charter(actor=actor, acting_for=acting_for, partnership=p, fields=merged, change_note=change_note)
 
 
+# --- what the public sees --------------------------------------------------------------------
+
+def _publication_changes(p: Partnership, changes: dict) -> dict:
+    """The changes as {area: bool}, only those that differ from what is shown now."""
+    from .visibility import AREAS, is_published
+
+    unknown = [k for k in changes if k not in AREAS]
+    if unknown:
+        raise ValidationError({"publication": _("Unknown area: %(a)s") % {"a": ", ".join(sorted(unknown))}})
+    if not p.is_public:
+        raise ValidationError({"publication": _(
+            "This partnership is private: only its partners see anything. Make it public first.")})
+    return {k: bool(v) for k, v in changes.items() if bool(v) != is_published(p, k)}
+
+
+def _write_publication(*, actor, acting_for, partnership: Partnership, changes: dict) -> Partnership:
+    from .visibility import AREAS
+
+    before = dict(partnership.publication or {})
+    chosen = dict(before)
+    for area, public in changes.items():
+        if public == AREAS[area].public_by_default:
+            chosen.pop(area, None)  # back to the default: store nothing
+        else:
+            chosen[area] = public
+    partnership.publication = chosen
+    partnership.version += 1
+    partnership.save(update_fields=["publication", "version", "updated_at"])
+    record_event(actor=actor, acting_for=acting_for, partnership=partnership, action="partnership.publication_changed",
+                 obj=partnership, before={"publication": before},
+                 after={"publication": chosen, "changed": changes})
+    return partnership
+
+
+@transaction.atomic
+def publication_set(*, actor, partnership: Partnership, acting_for: Organisation, changes: dict,
+                    expected_version: int | None = None, reason: str = "",
+                    closes_at: dt.datetime | None = None) -> Partnership | Decision:
+    """Show areas of a public partnership to everyone (True) or to its partners only (False).
+
+    The convener decides; where the charter says changes need a decision, this opens one
+    (kind "publication") and the change applies when it is carried. Returns the partnership,
+    or the decision.
+    """
+    p = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    _require_convener(actor, p, acting_for)
+    check_version(p, expected_version)
+    changed = _publication_changes(p, changes)
+    if not changed:
+        raise ValidationError({"publication": _("Nothing would change: choose at least one area to show or hide.")})
+    current = p.charter_versions.order_by("-number").first()
+    if current and current.changes_need_decision:
+        from .visibility import AREAS
+
+        listed = ", ".join(f"{AREAS[k].label} → {_('everyone') if v else _('partners only')}"
+                           for k, v in changed.items())
+        return decision_open(
+            actor=actor, partnership=p, acting_for=acting_for,
+            title=_("What the public sees: %(changes)s") % {"changes": listed},
+            question=_("Do the partners agree to change who sees these parts of the partnership: %(changes)s?")
+            % {"changes": listed},
+            background=reason, closes_at=closes_at or (timezone.now() + dt.timedelta(days=7)),
+            kind=DecisionKind.PUBLICATION, payload={"publication": changed, "reason": reason},
+        )
+    return _write_publication(actor=actor, acting_for=acting_for, partnership=p, changes=changed)
+
+
 # --- decisions -----------------------------------------------------------------------------
 
 @transaction.atomic
@@ -506,6 +573,12 @@ def decision_close(*, actor, decision: Decision, acting_for: Organisation | None
         # The closing task has no actor: the version is credited to whoever proposed the change.
         _write_charter(actor=actor, acting_for=acting_for, partnership=d.partnership, fields=fields,
                        change_note=d.payload.get("change_note") or d.title, author=d.proposed_by)
+    if d.kind == DecisionKind.PUBLICATION and d.outcome == Outcome.CARRIED and d.payload:
+        p = Partnership.objects.select_for_update().get(pk=d.partnership_id)
+        # Made private meanwhile: nothing is shown to the public at all, so nothing to apply.
+        changes = _publication_changes(p, d.payload.get("publication") or {}) if p.is_public else {}
+        if changes:
+            _write_publication(actor=actor, acting_for=acting_for, partnership=p, changes=changes)
     for hook in DECISION_CLOSED_HOOKS:
         hook(decision=d, actor=actor)
     notify(recipients=_partner_people(d.partnership), kind=NotificationKind.DECISION_CLOSED,

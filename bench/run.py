@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                      # PostgreSQL small → national, SQLite small → medium
     .venv/bin/python bench/run.py --db postgres --large medium --duration 5
     .venv/bin/python bench/run.py --targets agreement,redline --reuse
+    .venv/bin/python bench/run.py --db postgres --soak-only --soak 600   # only the soak
 
 For each database: make a fresh database per scale (a SQLite file, or a PostgreSQL database
 `bench_<scale>` cloned from a migrated template), fill it with `joinery manage generate_data`,
@@ -11,6 +12,11 @@ query-count middleware and empty view) for each scale, sign the bench user in by
 sessions directly, and drive every target from bench/load.py, alternating the small and the
 large server target by target so that drift on a noisy machine hits both alike. Results go to
 bench/results/<date>-<db>.json and .md, and the table is printed.
+
+Then the soak (bench/soak.py; `--soak SECONDS`, default 600, `--no-soak` to skip): the same
+clients round the same targets against one fresh `joinery serve` on the small scale for that
+long, on PostgreSQL (or on SQLite when only SQLite is benched): errors, and every gunicorn
+worker's memory slope. Results in bench/results/<date>-soak-<db>.json and .md.
 
 Nothing here times out a test or asserts a figure: misses are flagged in the table.
 """
@@ -38,6 +44,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import report as reporting  # noqa: E402
+from bench import soak as soaking  # noqa: E402
 from bench.targets import TARGETS, select  # noqa: E402
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -71,6 +78,11 @@ def parse_args(argv=None):
     p.add_argument("--out-dir", default=str(REPO / "bench" / "results"), help="where results are written")
     p.add_argument("--plain-static", action="store_true", help="skip collectstatic (smoke runs)")
     p.add_argument("--quiet", action="store_true", help="less output (no progress bars)")
+    p.add_argument("--soak", type=float, default=600, metavar="SECONDS",
+                   help="after the comparison, the soak: this long at the same load on one server (default 600)")
+    p.add_argument("--no-soak", dest="soak", action="store_const", const=0, help="skip the soak")
+    p.add_argument("--soak-only", action="store_true", help="run only the soak (no scale comparison)")
+    p.add_argument("--soak-scale", choices=SCALES, default=None, help="the soak's data scale (default: --small)")
     return p.parse_args(argv)
 
 
@@ -305,12 +317,30 @@ class Server:
 
 # --- one database ---------------------------------------------------------------------------------------
 
-def bench_database(args, db: str, targets, work: Path) -> dict:
+def bench_database(args, db: str, targets, work: Path, soak: bool = False) -> tuple[dict | None, dict | None]:
+    """The scale comparison on one database (unless --soak-only), then the soak if asked."""
     env = base_env(args, work)
     dbs = Databases(args, db, env, work)
     small, large = args.small, args.large or DEFAULT_LARGE[db]
-    scales = list(dict.fromkeys([small, large]))
+    soak_scale = args.soak_scale or small
+    scales = [soak_scale] if args.soak_only else list(dict.fromkeys([small, large]))
     contexts = {scale: dbs.prepare(scale) for scale in scales}
+    report = None if args.soak_only else compare(args, db, targets, work, env, dbs, contexts, small, large)
+    soak_report = None
+    if soak:
+        if soak_scale not in contexts:
+            contexts[soak_scale] = dbs.prepare(soak_scale)
+        soak_report = soak_phase(args, db, targets, work, env, dbs, contexts[soak_scale], soak_scale)
+    if args.drop:
+        for scale in contexts:
+            dbs.drop(scale)
+        dbs.drop_template()
+    return report, soak_report
+
+
+def compare(args, db: str, targets, work: Path, env: dict, dbs: Databases, contexts: dict, small: str,
+            large: str) -> dict:
+    scales = list(dict.fromkeys([small, large]))
     servers = {}
     try:
         for scale in scales:
@@ -354,11 +384,34 @@ def bench_database(args, db: str, targets, work: Path) -> dict:
                 "load": "bench/load.py (urllib3, one process per client, closed loop)"})
     if any(row["misses"] and any(m.startswith("status") for m in row["misses"]) for row in report["targets"]):
         log(f"  (non-2xx answers: see the server logs in {work / 'logs'})")
-    if args.drop:
-        for scale in scales:
-            dbs.drop(scale)
-        dbs.drop_template()
     return report
+
+
+def soak_phase(args, db: str, targets, work: Path, env: dict, dbs: Databases, context: dict, scale: str) -> dict:
+    """The soak: one fresh `joinery serve`, the same clients and target mix, `args.soak` seconds."""
+    from bench.load import probe
+
+    server = Server(env, dbs.url(scale), args.workers, work / "logs" / f"{db}-soak.log").start()
+    try:
+        server.wait_ready()
+        cookies = sessions(env, dbs.url(scale), args.clients)
+        paths = []
+        for t in targets:
+            path = t.url_path(context)
+            if t.optional and probe(server.base_url, path, cookies[0] if t.auth else None) == 404:
+                continue  # not built in this checkout, as the comparison skips it
+            paths.append((path, t.auth))
+        log(f"· soak on {db} ({scale}): {args.clients} clients round {len(paths)} targets for {args.soak:g} s")
+        figures = soaking.run(serve_pid=server.proc.pid, base_url=server.base_url, paths=paths, cookies=cookies,
+                              clients=args.clients, duration=args.soak, log=log)
+    finally:
+        server.stop()
+    return soaking.build(
+        db=db, db_title=reporting.DB_TITLES[db], scale=scale, soak=figures, machine=reporting.machine(),
+        db_version=dbs.version(),
+        params={"clients": args.clients, "workers": args.workers, "seed": args.seed, "duration": args.soak,
+                "server": "joinery serve (gunicorn gthread, 4 threads per worker)",
+                "load": "bench/soak.py (urllib3, one process per client, closed loop round the targets)"})
 
 
 def _stop(signum, _frame):
@@ -381,11 +434,24 @@ def main(argv=None) -> int:
         log("· collecting static files")
         joinery(env, "manage", "collectstatic", "--no-input", "-v0", database_url="sqlite:///:memory:", quiet=True)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    # The soak runs once, on PostgreSQL (production's database) unless only SQLite is benched.
+    soak_db = ("postgres" if "postgres" in dbs else dbs[0]) if args.soak > 0 else None
     written = []
+    soak_passed = True
     for db in dbs:
-        log(f"\n== {reporting.DB_TITLES[db]}: {args.small} → {args.large or DEFAULT_LARGE[db]} ==")
+        if args.soak_only and db != soak_db:
+            continue
+        title = "soak only" if args.soak_only else f"{args.small} → {args.large or DEFAULT_LARGE[db]}"
+        log(f"\n== {reporting.DB_TITLES[db]}: {title} ==")
         started = time.monotonic()
-        report = bench_database(args, db, targets, work)
+        report, soak_report = bench_database(args, db, targets, work, soak=db == soak_db)
+        if soak_report is not None:
+            written += soaking.write(soak_report, Path(args.out_dir))
+            print()
+            print(soaking.markdown(soak_report))
+            soak_passed = soak_report["soak"]["pass"]
+        if report is None:
+            continue
         report["wall_seconds"] = round(time.monotonic() - started, 1)
         large = args.large or DEFAULT_LARGE[db]
         suffix = "" if (args.small, large) == ("small", DEFAULT_LARGE[db]) else f"-{args.small}-{large}"
@@ -394,6 +460,8 @@ def main(argv=None) -> int:
         print()
         print(reporting.markdown(report))
     log("Results: " + ", ".join(str(p.relative_to(REPO) if p.is_relative_to(REPO) else p) for p in written))
+    if soak_db and not soak_passed:
+        log("Soak FAILED (errors, a restarted worker or growing memory): see the soak table above.")
     return 0
 
 

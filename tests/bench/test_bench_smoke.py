@@ -6,7 +6,8 @@
    partnership's rate in force on its date.
 2. bench/run.py, at small scale with two clients for a second per target, drives the real
    server (`joinery serve`, gunicorn) on a database of its own, and writes valid JSON and a
-   Markdown table with figures for each target.
+   Markdown table with figures for each target; then a three-second soak (bench/soak.py) writes
+   its figures: requests, errors, every worker's RSS and its slope.
 """
 
 from __future__ import annotations
@@ -176,13 +177,13 @@ def test_bench_run_drives_a_live_server(tmp_path):
     cmd = [sys.executable, str(REPO / "bench" / "run.py"), "--db", db, "--small", "small", "--large", "small",
            "--duration", "1", "--warmup", "0.3", "--clients", "2", "--targets", "partnership,api-decisions",
            "--work-dir", str(tmp_path / "work"), "--out-dir", str(tmp_path / "results"), "--plain-static",
-           "--quiet", "--drop"]
+           "--quiet", "--drop", "--soak", "3"]
     if db == "postgres":
         cmd += ["--pg-url", url, "--pg-prefix", f"bench_smoke_{os.getpid()}_"]
     run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
-    (json_path,) = (tmp_path / "results").glob("*.json")
+    (json_path,) = [p for p in (tmp_path / "results").glob("*.json") if "-soak-" not in p.name]
     report = json.loads(json_path.read_text())
     assert report["db"] == db
     rows = {row["target"]: row for row in report["targets"]}
@@ -198,3 +199,15 @@ def test_bench_run_drives_a_live_server(tmp_path):
     markdown = json_path.with_suffix(".md").read_text()
     assert "| partnership |" in markdown and "| api-decisions |" in markdown
     assert "| partnership |" in run.stdout  # the table is printed too
+
+    # The soak: figures come out (no timing and no memory verdict asserted: three seconds say nothing).
+    (soak_path,) = (tmp_path / "results").glob("*-soak-*.json")
+    soak = json.loads(soak_path.read_text())["soak"]
+    assert soak["requests"] > 0 and soak["errors"] == 0 and soak["worker_restarts"] == 0, soak["error_kinds"]
+    assert soak["statuses"] == {"200": soak["requests"]}
+    assert len(soak["workers"]) == 2 and soak["samples"]
+    for worker in soak["workers"]:
+        assert worker["rss_start_mb"] > 0 and worker["rss_end_mb"] > 0, worker
+        assert worker["slope_mb_per_hour"] is not None, worker
+    assert soak["latency_ms"]["p95"] is not None and isinstance(soak["pass"], bool)
+    assert "### Soak on" in soak_path.with_suffix(".md").read_text() and "### Soak on" in run.stdout

@@ -11,25 +11,26 @@ written to test-results/axe-pages.txt.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.servers import (
+    REPO,
+    load_demo,
+    server_database,
+    server_env,
+    start_server,
+    wait_for_health,
+)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -51,135 +52,21 @@ def has_mfa(email: str) -> bool:
     return any(mfa for person_email, _name, mfa, _description in PEOPLE if person_email == email)
 
 
-def _joinery_command() -> str:
-    for candidate in (Path(sys.executable).parent / "joinery", REPO / ".venv" / "bin" / "joinery"):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("joinery")
-    if not found:
-        pytest.fail("The `joinery` command is not installed in this environment (pip install -e .).")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- the database the server uses ----------------------------------------------------------
-
-@contextlib.contextmanager
-def _server_database(var_dir: Path) -> Iterator[str]:
-    """Yield a DATABASE_URL for the server: a fresh PostgreSQL database, or a SQLite file."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        yield f"sqlite:///{var_dir / 'joinery.sqlite3'}"
-        return
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"joinery_browser_{os.getpid()}"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# --- the server -----------------------------------------------------------------------------
-
-@dataclass
-class LiveServer:
-    url: str
-    log: Path
-    process: subprocess.Popen
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no server log)"
-
-
-def _wait_for_health(server: LiveServer, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"`joinery serve` exited with code {server.process.returncode}:\n{server.log_tail()}")
-        try:
-            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"`joinery serve` did not answer /healthz within {timeout:.0f} s:\n{server.log_tail()}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop `joinery serve` (it stops its gunicorn and worker); then its process group if needed."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        pass
-    # The server was started in a session of its own: what is left in that group is ours.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)
-
-
-def _die_with_parent() -> None:
-    """In the server's process: get SIGTERM if pytest dies without tearing down (Linux only)."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 @pytest.fixture(scope="session")
 def live_server_url() -> Iterator[str]:
     """The demo, served by gunicorn with a task worker, on a free local port."""
-    joinery = _joinery_command()
     with tempfile.TemporaryDirectory(prefix="joinery-browser-") as tmp:
         var_dir = Path(tmp)
-        with _server_database(var_dir) as database_url:
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
-            env.update({
-                "JOINERY_VAR_DIR": str(var_dir),
-                "DATABASE_URL": database_url,
-                "JOINERY_DEMO": "1",
-                "DJANGO_SETTINGS_MODULE": "joinery.settings.base",
-                "JOINERY_EMAIL_VERIFICATION": "mandatory",
-                "JOINERY_WORKERS": "2",
-                "PYTHONUNBUFFERED": "1",
-            })
-            demo = subprocess.run([joinery, "demo", "--no-serve"], env=env, cwd=REPO, capture_output=True,
-                                  text=True, timeout=300)
-            if demo.returncode != 0:
-                pytest.fail(f"`joinery demo --no-serve` failed ({demo.returncode}):\n{demo.stdout[-3000:]}\n"
-                            f"{demo.stderr[-3000:]}")
-            port = _free_port()
+        with server_database(var_dir, prefix="joinery_browser_") as database_url:
+            env = server_env(var_dir, database_url)
+            load_demo(env)
             log = var_dir / "server.log"
-            with log.open("wb") as log_file:
-                process = subprocess.Popen(
-                    [joinery, "serve", "--bind", f"127.0.0.1:{port}", "--with-worker"], env=env, cwd=REPO,
-                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                    preexec_fn=_die_with_parent)
-            server = LiveServer(url=f"http://127.0.0.1:{port}", log=log, process=process)
+            server = start_server(env, log, with_worker=True, wait=False)
             try:
-                _wait_for_health(server)
+                wait_for_health(server)
                 yield server.url
             finally:
-                _stop(process)
+                server.stop()
                 RESULTS.mkdir(exist_ok=True)  # the server's log, for reading after a failure
                 shutil.copy(log, RESULTS / "browser-server.log")
 

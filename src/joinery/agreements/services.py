@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from joinery.audit.services import record_event
 from joinery.core.exceptions import PermissionDenied, ValidationError
+from joinery.core.faults import fault_point
 from joinery.network.models import PartnerStatus
 from joinery.notifications.models import NotificationKind
 from joinery.notifications.services import notify
@@ -652,6 +653,7 @@ def agreement_sign(*, actor, agreement, acting_for, fingerprint: str, signer_nam
                   "signer_role": sig.signer_role})
     if not v.signatures.exclude(status=SignatureStatus.SIGNED).exists():
         _come_into_force(actor, a, v, acting_for)
+    fault_point("agreement.sign")  # tests/faults: everything written, nothing committed yet
     return sig
 
 

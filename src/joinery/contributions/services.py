@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from joinery.agreements.models import AgreementStatus, Commitment
 from joinery.audit.services import record_event
 from joinery.core.exceptions import PermissionDenied, ValidationError
+from joinery.core.faults import fault_point
 from joinery.network.models import Partner, PartnerRole, PartnerStatus
 from joinery.notifications.models import NotificationKind
 from joinery.notifications.services import notify
@@ -907,6 +908,7 @@ def contributions_import(*, actor, acting_for, partnership, filename: str, data:
                    title=lambda: _("%(who)s imported contributions that include your organisation's (%(f)s)")
                    % {"who": acting_for.name, "f": filename},
                    url=reverse("contributions:list", args=[partnership.slug]))
+        fault_point("contributions.import")  # tests/faults: every row written, nothing committed yet
     if progress is not None:
         progress(total, total)
     return batch

@@ -16,3 +16,14 @@ def check_secret_key_from_environment(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@checks.register()
+def check_fault_points_off(app_configs, **kwargs):
+    """JOINERY_FAULT_PAUSE is for the kill -9 tests only: say so loudly if it is set."""
+    if not settings.JOINERY_FAULT_PAUSE:
+        return []
+    return [checks.Warning(
+        f"Fault points are on ({', '.join(sorted(settings.JOINERY_FAULT_PAUSE))}): those writes pause "
+        f"{settings.JOINERY_FAULT_PAUSE_SECONDS:g} s before they commit.",
+        hint="Unset JOINERY_FAULT_PAUSE: it is for tests/faults only (docs/faults.md).", id="core.W201")]

@@ -273,3 +273,12 @@ JOINERY_CLOSING_SOON_HOURS = 24
 # Citizen feedback: how many answers one public feedback form accepts per minute from everyone
 # together before it asks people to try again (a flood guard; see docs/evaluation.md).
 JOINERY_FEEDBACK_FLOOD_PER_MINUTE = int(os.environ.get("JOINERY_FEEDBACK_FLOOD_PER_MINUTE", "120"))
+
+# Fault injection, for the kill -9 tests (tests/faults/, docs/faults.md). Off unless
+# JOINERY_FAULT_PAUSE is set: a comma-separated list of fault point names (e.g.
+# "agreement.sign"). A named `joinery.core.faults.fault_point` then appends a line to
+# JOINERY_FAULT_MARKER (default var/fault-points.log) and sleeps JOINERY_FAULT_PAUSE_SECONDS
+# inside the write's open transaction, so that a test can SIGKILL the server mid-write.
+JOINERY_FAULT_PAUSE = frozenset(n.strip() for n in os.environ.get("JOINERY_FAULT_PAUSE", "").split(",") if n.strip())
+JOINERY_FAULT_MARKER = os.environ.get("JOINERY_FAULT_MARKER", str(VAR_DIR / "fault-points.log"))
+JOINERY_FAULT_PAUSE_SECONDS = float(os.environ.get("JOINERY_FAULT_PAUSE_SECONDS", "60"))

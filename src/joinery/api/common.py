@@ -82,11 +82,18 @@ def organisation_by_slug(slug: str, *, field: str):
     return org
 
 
-def visible_partnership(person, slug: str):
-    """The partnership if `person` may see it; otherwise 404, so a private one does not reveal it exists."""
+def visible_partnership(person, slug: str, area: str | None = None):
+    """The partnership if `person` may see it; otherwise 404, so a private one does not reveal it exists.
+
+    With `area` (network/visibility.py), also that part of it: 403 when only its partners see it.
+    """
+    from joinery.network.shortcuts import require_area
+
     partnership = Partnership.objects.filter(slug=slug).first()
     if partnership is None or not person.has_perm("network.view_partnership", partnership):
         raise Http404
+    if area is not None:
+        require_area(person, partnership, area)
     return partnership
 
 

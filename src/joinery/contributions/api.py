@@ -391,8 +391,8 @@ def _contribution(person, pk: int) -> Contribution:
     c = (Contribution.objects.select_related("partnership", "organisation", "person", "rate", "work_item",
                                              "commitment__agreement", "commitment__party")
          .filter(pk=pk).first())
-    if c is None or not person.has_perm("network.view_partnership", c.partnership):
-        raise Http404
+    if c is None or not person.has_perm("network.see_ledger", c.partnership):
+        raise Http404  # ledger lines show where the ledger does (network/visibility.py)
     return c
 
 
@@ -436,7 +436,7 @@ def contribution_list(request, slug: SlugPath, organisation: OrgSlug | None = No
                       sector: Sector | None = None, date_from: Date | None = None, date_to: Date | None = None,
                       q: Annotated[Text, Field(max_length=200)] = "", include_withdrawn: bool = False):
     """Newest first. Withdrawn and corrected contributions are left out unless `include_withdrawn`."""
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "ledger")
     filters = _selectors().LedgerFilters(organisation=_org(organisation, "organisation"), kind=kind or "",
                                          sector=sector or "", date_from=date_from, date_to=date_to, q=q,
                                          include_withdrawn=include_withdrawn)
@@ -550,7 +550,7 @@ def contribution_import(request, slug: SlugPath, acting_for: Form[OrgSlug], file
 def contribution_export(request, slug: SlugPath, format: Literal["csv", "xlsx"] = "csv"):  # noqa: A002
     from . import exports
 
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "ledger")
     names = request.auth.is_authenticated and request.auth.has_perm("contributions.see_volunteer_names", p)
     data, content_type, filename = exports.export_ledger(partnership=p, fmt=format, names=names)
     response = HttpResponse(data, content_type=content_type)
@@ -565,7 +565,7 @@ def contribution_export(request, slug: SlugPath, format: Literal["csv", "xlsx"] 
 @paginate(Pagination)
 def rate_list(request, slug: SlugPath, current: bool = False):
     """By kind of work, newest first. `current` keeps the rates in force (not superseded)."""
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "ledger")
     qs = ValuationRate.objects.filter(partnership=p).select_related("set_by").order_by("work_kind", "-valid_from",
                                                                                         "-id")
     if current:
@@ -593,7 +593,7 @@ def rate_set(request, slug: SlugPath, payload: RateIn):
 def investment(request, slug: SlugPath, period: Period = ""):
     """Valued contributions per currency (not converted), by partner (citizens together) and by sector, with
     hours and their value, and the summary sentences of the web page."""
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "ledger")
     sel = _selectors()
     span = sel.parse_period(period)
     return sel.investment_summary(partnership=p, date_from=span[0] if span else None,
@@ -606,6 +606,6 @@ def commitments_vs_actuals(request, slug: SlugPath, period: Period = ""):
     """For each commitment of the partnership's signed agreements: committed, contributed, gap, % and what was
     expected by now (pro rata over its period), with a quarterly trend. With `period`, each commitment counts
     for its share of the period."""
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "ledger")
     sel = _selectors()
     return sel.commitments_vs_actuals(partnership=p, period=sel.parse_period(period))

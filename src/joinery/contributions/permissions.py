@@ -1,8 +1,9 @@
 """Who may see and do what in the contributions ledger (rules predicates).
 
 - Seeing the ledger, the investment page, the valuation rates, a contribution and its
-  evidence file: whoever may see the partnership (`network.view_partnership`: everyone for a
-  public partnership, the partners otherwise).
+  evidence file: whoever sees the partnership's ledger (`network.see_ledger`: its partners and
+  the administrators, and everyone once a public partnership publishes its ledger; see
+  network/visibility.py).
 - Seeing volunteers' names: the partners only. Anyone else sees "a volunteer": a citizen
   who gives their time is credited, but not exposed to the whole internet.
 - Recording contributions: a representative of an active partner (the services check the
@@ -38,4 +39,5 @@ rules.add_perm("contributions.record_contribution", is_partner)
 # Receipts and invoices can carry personal or commercial details: partners only, even when
 # the partnership (and so the ledger's figures) is public.
 rules.add_perm("contributions.download_evidence", is_partner | rules.is_staff)
+rules.add_perm("contributions.view_ledger", lambda person, partnership: person.has_perm("network.see_ledger", partnership))
 rules.add_perm("contributions.set_rate", is_convener)

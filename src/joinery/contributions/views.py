@@ -48,8 +48,8 @@ def _contribution(request, pk) -> Contribution:
         c = selectors.contribution_get(pk=pk)
     except Contribution.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.user.has_perm("network.view_partnership", c.partnership):
-        raise Http404
+    if not request.user.has_perm("network.see_ledger", c.partnership):
+        raise Http404  # ledger lines show where the ledger does (network/visibility.py)
     return c
 
 
@@ -78,7 +78,7 @@ def _query_without(request, *names) -> str:
 # --- the ledger ------------------------------------------------------------------------------------
 
 def ledger_list(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="ledger")
     form, filters = _filters(request, p)
     page = selectors.ledger(partnership=p, filters=filters, after=request.GET.get("after"))
     return render(request, "contributions/list.html", {
@@ -167,7 +167,7 @@ def import_view(request, slug):
 
 
 def export(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="ledger")
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         return HttpResponseBadRequest(_("Choose format=csv or format=xlsx."), content_type="text/plain; charset=utf-8")
@@ -182,7 +182,7 @@ def export(request, slug):
 # --- investment -----------------------------------------------------------------------------------
 
 def investment(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="ledger")
     form = PeriodForm(request.GET or None)
     form.fields["period"].choices = selectors.period_choices()
     period = selectors.parse_period(form.cleaned_data.get("period")) if form.is_valid() else None
@@ -200,7 +200,7 @@ def investment(request, slug):
 # --- valuation rates ------------------------------------------------------------------------------
 
 def rates(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="ledger")
     conveners = (acting_organisations(request.user, p, roles=MANAGING_ROLES, convener_only=True)
                  if request.user.is_authenticated else [])
     form = None

@@ -3,8 +3,10 @@
 - Answering a feedback form: anyone, no account needed (the public form checks only that
   the form is open, the honeypot is empty and the sender is not flooding).
 - Setting up feedback forms: the convener's representatives.
-- Reading responses (comments and contact details included) and moderating them: the
-  partners. The public sees only the counts that feed published indicators.
+- Reading responses and their figures: whoever sees the partnership's feedback area
+  (`network.see_feedback`: the partners and administrators by default; see
+  network/visibility.py). Contact details and moderation: the partners only. Otherwise the
+  public sees only the counts that feed published indicators.
 """
 
 import rules
@@ -12,5 +14,6 @@ import rules
 from joinery.network.permissions import is_convener, is_partner
 
 rules.add_perm("feedback.manage_channels", is_convener)
-rules.add_perm("feedback.read_responses", is_partner | rules.is_staff)
+rules.add_perm("feedback.read_responses",
+               rules.predicate(lambda person, partnership: person.has_perm("network.see_feedback", partnership)))
 rules.add_perm("feedback.moderate", is_partner)

@@ -137,7 +137,9 @@ class ActionOut(Schema):
 
 class MeetingDetailOut(MeetingOut):
     agenda: AgendaOut
-    minutes: str = Field(description="Markdown, as recorded.")
+    minutes: str = Field(description="Markdown, as recorded; empty where the minutes are kept among the partners.")
+    minutes_shown: bool = Field(description="false when the partnership keeps minutes, attendance and actions "
+                                            "among its partners (see /partnerships/{slug}/publication).")
     attendance: list[AttendanceOut]
     actions: list[ActionOut]
 
@@ -221,10 +223,14 @@ def _meeting(person, pk: int) -> ReviewMeeting:
     return m
 
 
-def _detail(m: ReviewMeeting) -> ReviewMeeting:
+def _detail(m: ReviewMeeting, person=None) -> ReviewMeeting:
+    """The meeting with attendance and actions; without the minutes' record for those who may not see it."""
     m = selectors.meeting_get(pk=m.pk)
-    m.attendance_ = selectors.attendance_of(meeting=m)
-    m.actions_ = selectors.actions_of(meeting=m)
+    m.minutes_shown = person is None or person.has_perm("network.see_minutes", m.partnership)
+    m.attendance_ = selectors.attendance_of(meeting=m) if m.minutes_shown else []
+    m.actions_ = selectors.actions_of(meeting=m) if m.minutes_shown else []
+    if not m.minutes_shown:
+        m.minutes = ""
     return m
 
 
@@ -258,7 +264,7 @@ def _orgs(slugs: list[str], field: str) -> dict:
 @paginate(Pagination)
 def meeting_list(request, slug: SlugPath, when: Literal["upcoming", "past", ""] = ""):
     """`upcoming` (soonest first), `past` (held, cancelled or ended; latest first), or all (latest first)."""
-    partnership = visible_partnership(request.auth, slug)
+    partnership = visible_partnership(request.auth, slug, "meetings")
     return selectors.meeting_list(partnership=partnership, when=when).select_related("created_by")
 
 
@@ -280,7 +286,7 @@ def meeting_schedule(request, slug: SlugPath, payload: MeetingIn):
             response={200: MeetingDetailOut, **ERROR_RESPONSES}, summary="One review meeting")
 def meeting_detail(request, meeting_id: IdPath):
     """With its agenda, and once held its minutes, attendance and actions (with their tasks)."""
-    return _detail(_meeting(request.auth, meeting_id))
+    return _detail(_meeting(request.auth, meeting_id), request.auth)
 
 
 @router.get("/meetings/{meeting_id}/agenda", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,

@@ -1,6 +1,8 @@
 """Who may see and do what with review meetings (rules predicates; the object is a Partnership).
 
-Meetings, their agendas and minutes are read by whoever may see the partnership; any active
+Meetings and their agendas are read by whoever sees the partnership's meetings, their minutes,
+attendance and actions by whoever sees its minutes (`network.see_meetings`, `network.see_minutes`:
+the partners and administrators, and everyone where a public partnership publishes them); any active
 partner schedules, changes, cancels a meeting and records its minutes (the services check
 the organisation acted for).
 """
@@ -12,7 +14,7 @@ from joinery.network.permissions import is_partner
 
 @rules.predicate
 def can_view_partnership(person, partnership) -> bool:
-    return person.has_perm("network.view_partnership", partnership)
+    return person.has_perm("network.see_meetings", partnership)
 
 
 rules.add_perm("meetings.view_meetings", can_view_partnership)

@@ -73,7 +73,7 @@ def _summary(*forms_) -> list[dict]:
 # --- lists and calendars ------------------------------------------------------------------------
 
 def meeting_list(request, slug):
-    p = partnership_or_404(request, slug, "meetings.view_meetings")
+    p = partnership_or_404(request, slug, area="meetings")
     now = timezone.now()
     page = Paginator(selectors.past(partnership=p, now=now), PAST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "meetings/list.html", {
@@ -83,7 +83,7 @@ def meeting_list(request, slug):
 
 
 def feed(request, slug):
-    p = partnership_or_404(request, slug, "meetings.view_meetings")
+    p = partnership_or_404(request, slug, area="meetings")
     text = ical.feed(selectors.feed_meetings(partnership=p), name=_("Review meetings – %(p)s") % {"p": p.name},
                      language=translation.get_language() or "en")
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
@@ -104,7 +104,7 @@ def ics(request, pk):
 
 @login_required
 def create(request, slug):
-    p = partnership_or_404(request, slug, "meetings.view_meetings")
+    p = partnership_or_404(request, slug, area="meetings")
     mine = _mine(request, p)
     form = MeetingForm(posted(request)).set_acting_for(mine)
     form.set_reviewed(selectors.reviewable_agreements(partnership=p), selectors.reviewable_programmes(partnership=p))
@@ -139,6 +139,7 @@ def detail(request, pk):
         "can_act": bool(mine), "acting_for": mine[0] if len(mine) == 1 else None, "my_orgs": mine,
         "refresh_form": ActingForForm().set_acting_for(mine) if mine else None,
         "is_scheduled": m.status == MeetingStatus.SCHEDULED,
+        "show_minutes": request.user.has_perm("network.see_minutes", p),
         "can_record": m.status == MeetingStatus.SCHEDULED and timezone.localtime(m.starts_at).date()
         <= timezone.localdate(),
     })

@@ -6,7 +6,7 @@ private partnership answers 404 to anyone who may not see it, as on the web.
 """
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -32,6 +32,7 @@ from joinery.organisations.models import Representative
 from . import selectors, services
 from .decision_rules import DecisionRule, Stance
 from .models import Decision, DecisionStatus, Invitation, Partner, PartnerRole, Visibility
+from .visibility import AREAS, can_see, publication_of
 
 router = Router(tags=["partnerships"])
 
@@ -238,7 +239,8 @@ class DecisionDetailOut(DecisionOut):
 
     @staticmethod
     def resolve_positions(obj) -> list:
-        return list(obj.positions.all())
+        # Who took which position shows where the partnership shows positions (network/visibility.py).
+        return [] if getattr(obj, "positions_hidden", False) else list(obj.positions.all())
 
     @staticmethod
     def resolve_position_count(obj) -> int:
@@ -296,7 +298,7 @@ def _partnership_out(partnership):
 def _decision(person, pk: int) -> Decision:
     """The decision with its positions and participants, or 404 if its partnership is hidden from `person`."""
     decision = Decision.objects.select_related("partnership").filter(pk=pk).first()
-    if decision is None or not person.has_perm("network.view_partnership", decision.partnership):
+    if decision is None or not can_see(person, decision.partnership, "decisions"):
         raise Http404
     return selectors.decision_detail(partnership=decision.partnership, pk=pk)
 
@@ -431,7 +433,7 @@ def invitation_withdraw(request, invitation_id: IdPath, payload: ActingForIn):
 @router.get("/partnerships/{slug}/charter", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,
             response={200: CharterOut, **ERROR_RESPONSES}, summary="The charter in effect")
 def charter_current(request, slug: SlugPath):
-    charter = selectors.current_charter(partnership=visible_partnership(request.auth, slug))
+    charter = selectors.current_charter(partnership=visible_partnership(request.auth, slug, "charter"))
     if charter is None:
         raise Http404
     return charter
@@ -441,7 +443,7 @@ def charter_current(request, slug: SlugPath):
             response={200: list[CharterOut], **ERROR_RESPONSES}, summary="Every version of the charter")
 @paginate(Pagination)
 def charter_version_list(request, slug: SlugPath):
-    return selectors.charter_versions(partnership=visible_partnership(request.auth, slug))
+    return selectors.charter_versions(partnership=visible_partnership(request.auth, slug, "charter"))
 
 
 @router.post("/partnerships/{slug}/charter", response={201: CharterAmendOut, 202: CharterAmendOut, **ERROR_RESPONSES},
@@ -459,13 +461,81 @@ def charter_amend(request, slug: SlugPath, payload: CharterAmendIn):
     return Status(201, {"outcome": "adopted", "charter": result})
 
 
+# --- what the public sees ------------------------------------------------------------------
+
+AreaKey = Literal[tuple(AREAS)]  # type: ignore[valid-type]
+
+
+class VisibilityAreaOut(Schema):
+    area: AreaKey
+    label: str
+    description: str
+    public: bool = Field(description="true: everyone sees it; false: the partners and administrators only.")
+    default: bool = Field(description="Whether everyone sees it by default.")
+    changed: bool = Field(description="true when the partners changed it from the default.")
+
+
+class VisibilityOut(Schema):
+    partnership_public: bool = Field(description="A private partnership shows nothing to the public, whatever "
+                                                 "the areas say.")
+    version: int
+    areas: list[VisibilityAreaOut]
+
+
+class VisibilityIn(InputSchema):
+    """Which areas everyone sees (true) or the partners only (false); send only those to change."""
+
+    acting_for: Text
+    expected_version: int
+    areas: dict[AreaKey, bool] = Field(min_length=1)
+    reason: Annotated[Text, Field(max_length=2000)] = ""
+    closes_at: dt.datetime | None = Field(None, description="When the decision closes, if the charter needs one "
+                                                            "(default: in a week).")
+
+
+class VisibilityChangeOut(Schema):
+    outcome: Literal["changed", "decision_opened"]
+    publication: VisibilityOut | None = None
+    decision: DecisionDetailOut | None = None
+
+
+def _visibility_out(p) -> dict:
+    return {"partnership_public": p.is_public, "version": p.version,
+            "areas": [{**row, "label": str(row["label"]), "description": str(row["description"])}
+                      for row in publication_of(p)]}
+
+
+@router.get("/partnerships/{slug}/publication", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,
+            response={200: VisibilityOut, **ERROR_RESPONSES}, summary="What the public sees")
+def publication_get(request, slug: SlugPath):
+    """Each area of the partnership, and whether everyone sees it or the partners only."""
+    return _visibility_out(visible_partnership(request.auth, slug))
+
+
+@router.put("/partnerships/{slug}/publication",
+            response={200: VisibilityChangeOut, 202: VisibilityChangeOut, **ERROR_RESPONSES},
+            summary="Change what the public sees (the convener)")
+def publication_set(request, slug: SlugPath, payload: VisibilityIn):
+    """200 with the new settings; or, when the charter says changes need a decision, 202 with the decision
+    that will make the change if carried. 409 if the partnership changed since you read `version`."""
+    partnership = visible_partnership(request.auth, slug)
+    result = services.publication_set(actor=request.auth, partnership=partnership,
+                                      acting_for=_acting_for(payload.acting_for), changes=dict(payload.areas),
+                                      expected_version=payload.expected_version, reason=payload.reason,
+                                      closes_at=payload.closes_at)
+    if isinstance(result, Decision):
+        return Status(202, {"outcome": "decision_opened", "decision": selectors.decision_detail(
+            partnership=partnership, pk=result.pk)})
+    return Status(200, {"outcome": "changed", "publication": _visibility_out(result)})
+
+
 # --- decisions and positions ---------------------------------------------------------------
 
 @router.get("/partnerships/{slug}/decisions", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,
             response={200: list[DecisionOut], **ERROR_RESPONSES}, summary="Decisions, newest first")
 @paginate(Pagination)
 def decision_list(request, slug: SlugPath, status: DecisionStatus | None = None):
-    return selectors.decisions_for(partnership=visible_partnership(request.auth, slug), status=status)
+    return selectors.decisions_for(partnership=visible_partnership(request.auth, slug, "decisions"), status=status)
 
 
 @router.post("/partnerships/{slug}/decisions", response={201: DecisionDetailOut, **ERROR_RESPONSES},
@@ -481,7 +551,10 @@ def decision_open(request, slug: SlugPath, payload: DecisionIn):
 @router.get("/decisions/{decision_id}", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,
             response={200: DecisionDetailOut, **ERROR_RESPONSES}, summary="One decision, with the positions")
 def decision_detail(request, decision_id: IdPath):
-    return _decision(request.auth, decision_id)
+    """`positions` is empty where the partnership keeps its partners' positions among them."""
+    decision = _decision(request.auth, decision_id)
+    decision.positions_hidden = not can_see(request.auth, decision.partnership, "positions")
+    return decision
 
 
 @router.put("/decisions/{decision_id}/position", response={200: PositionOut, **ERROR_RESPONSES},

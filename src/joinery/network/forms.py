@@ -113,3 +113,27 @@ class RationaleForm(ActingForMixin, forms.Form):
     version = VersionField()
     rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 4}))
     review_date = forms.DateField(label=_("Review date"), required=False, widget=DateInput())
+
+
+AUDIENCES = [("public", _("Everyone")), ("partners", _("The partners only"))]
+
+
+class PublicationForm(ActingForMixin, forms.Form):
+    """Who sees each area of a public partnership: one choice per area (network/visibility.py)."""
+
+    version = VersionField()
+    reason = forms.CharField(label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Recorded with the change; the partners see it in the decision, if one is needed."))
+    closes_at = forms.DateTimeField(label=_("If the charter needs a decision: when it closes"), required=False,
+                                    widget=DateTimeInput(), help_text=_("Leave empty for a week from now."))
+
+    def __init__(self, *args, areas=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for row in areas:
+            self.fields[f"area_{row['area']}"] = forms.ChoiceField(
+                label=row["label"], help_text=row["description"], choices=AUDIENCES, widget=forms.RadioSelect,
+                initial="public" if row["public"] else "partners")
+        self.order_fields([f"area_{row['area']}" for row in areas] + ["reason", "closes_at", "version"])
+
+    def changes(self) -> dict:
+        return {name[5:]: value == "public" for name, value in self.cleaned_data.items() if name.startswith("area_")}

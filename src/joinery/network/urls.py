@@ -11,6 +11,7 @@ urlpatterns = [
     path("partnerships/<slug:slug>/invite/", views.invite, name="invite"),
     path("partnerships/<slug:slug>/partners/<int:pk>/remove/", views.partner_remove, name="partner_remove"),
     path("partnerships/<slug:slug>/partners/<int:pk>/withdraw/", views.partner_withdraw, name="partner_withdraw"),
+    path("partnerships/<slug:slug>/publication/", views.publication, name="publication"),
     path("partnerships/<slug:slug>/charter/", views.charter, name="charter"),
     path("partnerships/<slug:slug>/charter/edit/", views.charter_edit, name="charter_edit"),
     path("partnerships/<slug:slug>/charter/v<int:number>/", views.charter_version, name="charter_version"),

@@ -29,6 +29,7 @@ from .forms import (
     PartnershipCreateForm,
     PartnershipEditForm,
     PositionForm,
+    PublicationForm,
     RationaleForm,
     ReasonForm,
 )
@@ -42,14 +43,18 @@ from .models import (
     PartnerStatus,
 )
 from .permissions import MANAGING_ROLES
+from .shortcuts import require_area
+from .visibility import can_see
 
 
-def _partnership(request, slug, perm="network.view_partnership"):
+def _partnership(request, slug, perm="network.view_partnership", area=None):
     p = get_object_or_404(selectors.Partnership, slug=slug)
     if not request.user.has_perm(perm, p):
         if request.user.has_perm("network.view_partnership", p):
             raise PermissionDenied(_("You do not have permission to do this in %(p)s.") % {"p": p.name})
         raise Http404  # private partnerships do not reveal that they exist
+    if area is not None:
+        require_area(request.user, p, area)
     return p
 
 
@@ -95,8 +100,8 @@ def partnership_detail(request, slug):
         "partnership": p,
         "partners": selectors.active_partners(partnership=p),
         "former": selectors.former_partners(partnership=p),
-        "charter": selectors.current_charter(partnership=p),
-        "decisions": selectors.decisions_for(partnership=p)[:5],
+        "charter": selectors.current_charter(partnership=p) if can_see(person, p, "charter") else None,
+        "decisions": selectors.decisions_for(partnership=p)[:5] if can_see(person, p, "decisions") else [],
         "pending": selectors.pending_invitations(partnership=p),
         "can_manage": person.has_perm("network.manage_partners", p),
         "is_partner": person.has_perm("network.take_position", p),
@@ -179,8 +184,42 @@ def partner_withdraw(request, slug, pk):
     return render(request, "network/partner_leave.html", {"form": form, "partnership": p, "partner": partner})
 
 
-def charter(request, slug):
+def publication(request, slug):
+    """What the public sees of the partnership; the convener changes it here (a decision if the charter says so)."""
+    from .visibility import publication_of
+
     p = _partnership(request, slug)
+    rows = publication_of(p)
+    convener_orgs = list(_my_partner_orgs(request.user, p, convener=True)) if request.user.is_authenticated else []
+    form = None
+    if convener_orgs and p.is_public:
+        form = PublicationForm(request.POST or None, areas=rows, initial={"version": p.version})
+        form.set_acting_for(convener_orgs)
+    elif request.method == "POST":
+        raise PermissionDenied(_("Only the convener can change what the public sees."))
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.publication_set(actor=request.user, partnership=p, acting_for=data["acting_for"],
+                                              changes=form.changes(), expected_version=data["version"],
+                                              reason=data["reason"], closes_at=data["closes_at"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if isinstance(result, Decision):
+                messages.success(request, _("The charter asks for a decision: the change is put to the partners."))
+                return redirect(result)
+            messages.success(request, _("Saved: the public now sees what this page shows."))
+            return redirect("network:publication", slug=p.slug)
+    charter = selectors.current_charter(partnership=p)
+    return render(request, "network/publication.html", {
+        "partnership": p, "rows": rows, "form": form,
+        "needs_decision": bool(charter and charter.changes_need_decision),
+    }, status=400 if form is not None and form.errors else 200)
+
+
+def charter(request, slug):
+    p = _partnership(request, slug, area="charter")
     return render(request, "network/charter.html", {
         "partnership": p, "charter": selectors.current_charter(partnership=p),
         "versions": selectors.charter_versions(partnership=p),
@@ -190,7 +229,7 @@ def charter(request, slug):
 
 
 def charter_version(request, slug, number):
-    p = _partnership(request, slug)
+    p = _partnership(request, slug, area="charter")
     cv = get_object_or_404(p.charter_versions, number=number)
     return render(request, "network/charter.html", {
         "partnership": p, "charter": cv, "versions": selectors.charter_versions(partnership=p), "old": True,
@@ -220,7 +259,7 @@ def charter_edit(request, slug):
 
 
 def decision_list(request, slug):
-    p = _partnership(request, slug)
+    p = _partnership(request, slug, area="decisions")
     return render(request, "network/decision_list.html", {
         "partnership": p, "decisions": selectors.decisions_for(partnership=p),
         "can_propose": request.user.has_perm("network.propose_decision", p),
@@ -268,6 +307,8 @@ def _decision_context(request, p, d, **forms):
     rows = []
     for participant in sorted(d.participants.all(), key=lambda x: x.organisation.name):
         rows.append({"organisation": participant.organisation, "position": positions.get(participant.organisation_id)})
+    if not can_see(person, p, "positions"):
+        rows = []  # who took which position stays among the partners (network/visibility.py)
     return {
         "partnership": p, "decision": d, "rows": rows, "position_form": position_form, "lead_form": lead_form,
         "rationale_form": rationale_form, "can_close_now": (not d.is_open and d.status == DecisionStatus.OPEN
@@ -277,7 +318,7 @@ def _decision_context(request, p, d, **forms):
 
 
 def decision_detail(request, slug, pk):
-    p = _partnership(request, slug)
+    p = _partnership(request, slug, area="decisions")
     d = get_object_or_404_decision(p, pk)
     return render(request, "network/decision_detail.html", _decision_context(request, p, d))
 

@@ -259,14 +259,14 @@ def _org(slug: str | None, field: str = "acting_for"):
 
 def _programme(person, pk: int) -> WorkProgramme:
     programme = WorkProgramme.objects.select_related("partnership").filter(pk=pk).first()
-    if programme is None or not person.has_perm("network.view_partnership", programme.partnership):
+    if programme is None or not person.has_perm("network.see_work", programme.partnership):
         raise Http404
     return programme
 
 
 def _item(person, pk: int) -> WorkItem:
     item = WorkItem.objects.select_related("partnership", "programme", "owner", "owner_person").filter(pk=pk).first()
-    if item is None or not person.has_perm("network.view_partnership", item.partnership):
+    if item is None or not person.has_perm("network.see_work", item.partnership):
         raise Http404
     return item
 
@@ -348,7 +348,7 @@ def _programme_detail(pk: int) -> WorkProgramme:
             response={200: list[ProgrammeOut], **ERROR_RESPONSES}, summary="A partnership's work programmes")
 @paginate(Pagination)
 def programme_list(request, slug: SlugPath):
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "work")
     return p.programmes.select_related("partnership").order_by(selectors.WHOLE_FIRST, "id")
 
 
@@ -413,7 +413,7 @@ def work_item_list(request, slug: SlugPath, owner: OrgSlug | None = None,
                    q: Annotated[Text, Field(max_length=200)] = "", programme: Id | None = None):
     """Soonest due first (undated last). `status=open` means planned, in progress or blocked; `overdue` keeps open
     items past their due date."""
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "work")
     prog = None
     if programme is not None:
         prog = p.programmes.filter(pk=programme).first()
@@ -522,7 +522,7 @@ def signup_create(request, item_id: IdPath, payload: SignupIn):
 
 def _signup(person, pk: int) -> VolunteerSignup:
     s = VolunteerSignup.objects.select_related("item__partnership", "person").filter(pk=pk).first()
-    if s is None or not person.has_perm("network.view_partnership", s.item.partnership):
+    if s is None or not person.has_perm("network.see_work", s.item.partnership):
         raise Http404
     return s
 

@@ -23,7 +23,7 @@ from joinery.network.models import (
     PartnerStatus,
 )
 from joinery.network.permissions import MANAGING_ROLES
-from joinery.network.selectors import visible_partnerships
+from joinery.network.visibility import partnerships_showing
 from joinery.organisations.models import Organisation, Representative
 
 from .models import (
@@ -303,7 +303,7 @@ def volunteer_opportunities(person, *, limit: int = 100) -> list[WorkItem]:
     """
     today = timezone.localdate()
     base = (WorkItem.objects.filter(volunteers_wanted__gt=0, status__in=OPEN_STATUSES,
-                                    partnership__in=visible_partnerships(person=person))
+                                    partnership__in=partnerships_showing(person=person, area="work"))
             .select_related("partnership", "owner", "owner_person"))
     items = list(base.filter(Q(due_date__gte=today) | Q(due_date__isnull=True))
                  .order_by(F("due_date").asc(nulls_last=True), "id")[:limit])

@@ -742,8 +742,9 @@ def apply_programme_decision(*, decision, actor) -> None:
 
 def _may_volunteer(person, partnership) -> bool:
     from joinery.network.permissions import is_partner
+    from joinery.network.visibility import can_see
 
-    return partnership.is_public or is_partner(person, partnership)
+    return (partnership.is_public or is_partner(person, partnership)) and can_see(person, partnership, "work")
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Web pages of the work programme. Thin: parse, call one service, respond.
 
-Who may see: anyone who may see the partnership (`network.view_partnership`); private
+Who may see: whoever sees the partnership's work area (`network.see_work`, network/visibility.py); private
 partnerships answer 404 to outsiders. Who may act: the services decide and their
 messages are shown on the form (or as a banner for one-button actions).
 """
@@ -49,7 +49,7 @@ def _programme(request, pk) -> WorkProgramme:
         programme = selectors.programme_get(pk=pk)
     except WorkProgramme.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.user.has_perm("network.view_partnership", programme.partnership):
+    if not request.user.has_perm("network.see_work", programme.partnership):
         raise Http404
     return programme
 
@@ -59,7 +59,7 @@ def _item(request, pk) -> WorkItem:
         item = selectors.item_get(pk=pk)
     except WorkItem.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.user.has_perm("network.view_partnership", item.partnership):
+    if not request.user.has_perm("network.see_work", item.partnership):
         raise Http404
     return item
 
@@ -108,7 +108,7 @@ def _item_form(request, programme, *, data=None, initial=None, editing=False, it
 # --- lists --------------------------------------------------------------------------------------
 
 def work_list(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="work")
     st = selectors.standing(person=request.user, partnership=p)
     owners = selectors.partner_organisations(partnership=p)
     form = WorkFilterForm(request.GET or None).set_owners(owners)
@@ -129,7 +129,7 @@ def work_list(request, slug):
 
 
 def timeline(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="work")
     t = selectors.timeline_rows(p)
     chart = dict(t.chart, text={"today": _("Today"), "overdue": _("overdue"), "dates": _("Start to due date")})
     return render(request, "programme/timeline.html", {

@@ -220,7 +220,7 @@ def _work_item(pk: int | None):
 @paginate(Pagination)
 def risk_list(request, slug: SlugPath, status: RiskStatus | None = None):
     """Highest score first. `above_appetite` says which risks are above the partnership's appetite."""
-    partnership = visible_partnership(request.auth, slug)
+    partnership = visible_partnership(request.auth, slug, "risks")
     appetite = selectors.current_appetite(partnership=partnership)
     return _Marked(selectors.register(partnership=partnership, status=status or ""), appetite)
 
@@ -262,7 +262,7 @@ def risk_create(request, slug: SlugPath, payload: RiskIn):
             response={200: HeatMapOut, **ERROR_RESPONSES}, summary="The heat map of live risks")
 def heat_map(request, slug: SlugPath):
     """Counts of open, mitigating and accepted risks by likelihood and impact, with the appetite's band."""
-    partnership = visible_partnership(request.auth, slug)
+    partnership = visible_partnership(request.auth, slug, "risks")
     return selectors.heat_map(partnership=partnership, appetite=selectors.current_appetite(partnership=partnership))
 
 
@@ -327,7 +327,7 @@ def risk_close(request, risk_id: IdPath, payload: CloseIn):
 @router.get("/partnerships/{slug}/risk-appetite", auth=ANYONE, openapi_extra=ANYONE_OPENAPI,
             response={200: AppetiteHistoryOut, **ERROR_RESPONSES}, summary="The risk appetite and its history")
 def appetite_get(request, slug: SlugPath):
-    partnership = visible_partnership(request.auth, slug)
+    partnership = visible_partnership(request.auth, slug, "risks")
     history = selectors.appetite_history(partnership=partnership)
     return {"current": history[0] if history else None, "history": history}
 

@@ -43,7 +43,7 @@ def _not_a_partner():
 # --- the register ----------------------------------------------------------------------------------
 
 def register(request, slug):
-    p = partnership_or_404(request, slug, "risks.view_register")
+    p = partnership_or_404(request, slug, area="risks")
     form = StatusFilterForm(request.GET or None)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     appetite = selectors.current_appetite(partnership=p)
@@ -60,7 +60,7 @@ def register(request, slug):
 
 @login_required
 def create(request, slug):
-    p = partnership_or_404(request, slug, "risks.view_register")
+    p = partnership_or_404(request, slug, area="risks")
     partners = selectors.partner_organisations(partnership=p)
     mine = selectors.my_partner_organisations(person=request.user, partnership=p)
     form = RiskForm(posted(request)).set_acting_for(mine)
@@ -201,7 +201,7 @@ def close(request, pk):
 
 
 def appetite(request, slug):
-    p = partnership_or_404(request, slug, "risks.view_register")
+    p = partnership_or_404(request, slug, area="risks")
     mine = selectors.my_partner_organisations(person=request.user, partnership=p, convener_only=True)
     history = selectors.appetite_history(partnership=p)
     current = history[0] if history else None

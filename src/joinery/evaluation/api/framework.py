@@ -279,7 +279,7 @@ class VersionDetailOut(FrameworkVersionOut):
 # --- helpers -------------------------------------------------------------------------------
 
 def _framework(person, slug) -> Framework:
-    p = visible_partnership(person, slug)
+    p = visible_partnership(person, slug, "scorecards")
     f = selectors.framework_for(p)
     if f is None:
         raise Http404
@@ -288,14 +288,14 @@ def _framework(person, slug) -> Framework:
 
 def _indicator(person, pk) -> Indicator:
     i = Indicator.objects.select_related("framework", "framework__partnership").filter(pk=pk).first()
-    if i is None or not person.has_perm("network.view_partnership", i.framework.partnership):
+    if i is None or not person.has_perm("network.see_scorecards", i.framework.partnership):
         raise Http404
     return i
 
 
 def _outcome(person, pk) -> Outcome:
     o = Outcome.objects.select_related("framework", "framework__partnership").filter(pk=pk).first()
-    if o is None or not person.has_perm("network.view_partnership", o.framework.partnership):
+    if o is None or not person.has_perm("network.see_scorecards", o.framework.partnership):
         raise Http404
     return o
 

@@ -138,7 +138,7 @@ class MeasurementBatchRejectedOut(ErrorOut):
 # --- helpers -------------------------------------------------------------------------------
 
 def _framework(person, slug: str):
-    framework = selectors.framework_of(visible_partnership(person, slug))
+    framework = selectors.framework_of(visible_partnership(person, slug, "measurements"))
     if framework is None:
         raise Http404
     return framework
@@ -150,7 +150,7 @@ def _measurements():
 
 def _visible(person, pk: int) -> Measurement:
     m = _measurements().select_related("indicator__framework__partnership").filter(pk=pk).first()
-    if m is None or not person.has_perm("network.view_partnership", m.indicator.framework.partnership):
+    if m is None or not person.has_perm("network.see_measurements", m.indicator.framework.partnership):
         raise Http404
     return m
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import AfterValidator
 
+from joinery.agreements.selectors import can_see_agreement
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
 from joinery.api.common import Id, IdPath, SlugPath, Text, organisation_by_slug, visible_partnership
 from joinery.api.errors import ERROR_RESPONSES
@@ -244,7 +245,7 @@ def _indicator(person, pk: int) -> Indicator:
         i = selectors.indicator_get(pk=pk)
     except Indicator.DoesNotExist as exc:
         raise Http404 from exc
-    if not person.has_perm("network.view_partnership", i.framework.partnership):
+    if not person.has_perm("network.see_scorecards", i.framework.partnership):
         raise Http404
     return i
 
@@ -259,7 +260,7 @@ def scorecard(request, slug: SlugPath, outcome: Id | None = None,
     status, trend and sentence; counts by status, the four bottom lines and the three questions.
     `outcome` (an outcome id) keeps that outcome and the steps contributing to it; `partner` (an
     organisation's short name) keeps the indicators it reports."""
-    p = visible_partnership(request.auth, slug)
+    p = visible_partnership(request.auth, slug, "scorecards")
     f = Framework.objects.filter(partnership=p).first()
     if f is None:
         raise Http404
@@ -326,7 +327,9 @@ def commitment_indicators(request, id: IdPath, as_of: Date | None = None):  # no
         c = threads.commitment_get(pk=id)
     except threads.Commitment.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.auth.has_perm("network.view_partnership", c.agreement.partnership):
+    # A commitment's results show where both its agreement and the scorecards do.
+    if not (request.auth.has_perm("network.see_scorecards", c.agreement.partnership)
+            and can_see_agreement(person=request.auth, agreement=c.agreement)):
         raise Http404
     t = threads.commitment_thread(c, as_of=as_of or timezone.localdate())
     return {"commitment": _commitment(c), "as_of": t.as_of, "sentence": t.sentence, "work_items": t.work_items,

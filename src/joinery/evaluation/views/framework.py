@@ -36,7 +36,7 @@ NOT_A_BUILDER = gettext_lazy("Only the representatives of the partnership's acti
 # --- helpers -------------------------------------------------------------------------------------
 
 def _framework_or_404(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="scorecards")
     f = selectors.framework_for(p)
     if f is None:
         raise Http404
@@ -48,7 +48,7 @@ def _visible(request, obj, model):
         found = model.objects.select_related("framework", "framework__partnership").get(pk=obj)
     except model.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.user.has_perm("network.view_partnership", found.framework.partnership):
+    if not request.user.has_perm("network.see_scorecards", found.framework.partnership):
         raise Http404
     return found
 
@@ -80,7 +80,7 @@ def _ctx(p, f, **kw):
 # --- the framework -------------------------------------------------------------------------------
 
 def overview(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="scorecards")
     f = selectors.framework_for(p)
     orgs = _builders(request, p)
     if f is None:

@@ -57,7 +57,7 @@ def _query_without(request, *names) -> str:
 
 
 def measurement_list(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="measurements")
     framework = selectors.framework_of(p)
     context = {"partnership": p, "framework": framework}
     if framework is not None:
@@ -154,7 +154,7 @@ def import_view(request, slug):
 
 
 def export(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="measurements")
     framework = _framework(p)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
@@ -173,7 +173,7 @@ def _measurement(request, pk) -> Measurement:
         m = selectors.measurement_get(pk=pk)
     except Measurement.DoesNotExist as exc:
         raise Http404 from exc
-    if not request.user.has_perm("network.view_partnership", m.indicator.framework.partnership):
+    if not request.user.has_perm("network.see_measurements", m.indicator.framework.partnership):
         raise Http404
     return selectors.with_labels([m], m.indicator.framework.period_kind)[0]
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from joinery.agreements.selectors import can_see_agreement
 from joinery.network.shortcuts import partnership_or_404
 from joinery.organisations.models import Organisation
 
@@ -61,20 +62,20 @@ def _render_scorecard(request, partnership, framework, *, outcome=None, organisa
 
 
 def partnership_scorecard(request, slug):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="scorecards")
     return _render_scorecard(request, p, _framework(p))
 
 
 def outcome_scorecard(request, pk):
     outcome = get_object_or_404(Outcome.objects.select_related("framework__partnership"), pk=pk)
     p = outcome.framework.partnership
-    if not request.user.has_perm("network.view_partnership", p) or outcome.retired_at is not None:
+    if not request.user.has_perm("network.see_scorecards", p) or outcome.retired_at is not None:
         raise Http404
     return _render_scorecard(request, p, outcome.framework, outcome=outcome)
 
 
 def partner_scorecard(request, slug, org):
-    p = partnership_or_404(request, slug)
+    p = partnership_or_404(request, slug, area="scorecards")
     framework = _framework(p)
     organisation = Organisation.objects.filter(slug=org).first()
     if framework is None or organisation is None or not p.partners.filter(organisation=organisation).exists():
@@ -88,7 +89,7 @@ def indicator(request, pk):
     except Indicator.DoesNotExist as exc:
         raise Http404 from exc
     p = i.framework.partnership
-    if not request.user.has_perm("network.view_partnership", p):
+    if not request.user.has_perm("network.see_scorecards", p):
         raise Http404
     form, as_of = _as_of(request)
     page = selectors.indicator_page(i, as_of=as_of)
@@ -108,7 +109,9 @@ def commitment_thread(request, pk):
     except threads.Commitment.DoesNotExist as exc:
         raise Http404 from exc
     p = c.agreement.partnership
-    if not request.user.has_perm("network.view_partnership", p):
+    # A commitment's results show where both its agreement and the scorecards do.
+    if not (request.user.has_perm("network.see_scorecards", p)
+            and can_see_agreement(person=request.user, agreement=c.agreement)):
         raise Http404
     form, as_of = _as_of(request)
     return render(request, "evaluation/scorecards/commitment.html", {

@@ -167,3 +167,12 @@ def run_cli(*argv) -> int:
 def wide_terminal(monkeypatch):
     """rich tables keep each row on one line, so tests can find a row's cells together."""
     monkeypatch.setenv("COLUMNS", "200")
+
+
+def publish(partnership, *areas):
+    """The convener shows `areas` of a public partnership to everyone (network/visibility.py)."""
+    from joinery.network.services import publication_set
+
+    convener = partnership.partners.get(role="convener").organisation
+    return publication_set(actor=admin_of(convener), partnership=partnership, acting_for=convener,
+                           changes={a: True for a in areas})

@@ -33,6 +33,7 @@ from tests.conftest import (
     make_organisation,
     make_partnership,
     make_person,
+    publish,
     totp_code,
 )
 
@@ -160,7 +161,10 @@ def test_find_agreements_across_visible_partnerships(client, city, charity):
     private = make_partnership(convener=city, partners=[charity], name="Closed Circle")
     start(public, city, charity, title="Public compact")
     start(private, city, charity, title="Private compact")
-    page = body_of(client.get(reverse("agreements:find")))  # anonymous
+    page = body_of(client.get(reverse("agreements:find")))  # anonymous: drafts stay among the partners
+    assert "Public compact" not in page and "Private compact" not in page
+    publish(public, "drafts")
+    page = body_of(client.get(reverse("agreements:find")))
     assert "Public compact" in page and "Private compact" not in page
     client.force_login(admin_of(charity))
     page = body_of(client.get(reverse("agreements:find")))
@@ -305,6 +309,8 @@ def test_anyone_reads_an_agreement_of_a_public_partnership(client, city, charity
     public = make_partnership(convener=city, partners=[charity], visibility="public", name="Open Alliance")
     a = start(public, city, charity, title="Public compact")
     fill(a, city, "Everyone can read this.")
+    assert client.get(detail_url(a)).status_code == 404  # a draft: the partners only, by default
+    publish(public, "drafts")
     response = client.get(detail_url(a))
     audit(response)
     html = body_of(response)

@@ -31,6 +31,7 @@ from tests.conftest import (
     make_organisation,
     make_partnership,
     make_person,
+    publish,
     totp_code,
 )
 
@@ -185,6 +186,9 @@ def test_agreements_in_a_private_partnership_are_invisible_to_outsiders(cast, ap
 def test_agreements_in_a_public_partnership_are_readable_without_signing_in(api):
     public = Cast(visibility="public", name="Open Streets")
     a = public.agreement()
+    assert api.get(f"/agreements/{a.pk}").status_code == 404  # a draft: the partners only, by default
+    assert api.get("/agreements").json()["count"] == 0
+    publish(a.partnership, "drafts")
     assert api.get(f"/agreements/{a.pk}").status_code == 200
     assert api.get("/agreements").json()["count"] == 1
     assert api.post(f"/agreements/{a.pk}/clauses", {"acting_for": public.city.slug, "heading": "X"}).status_code \
@@ -308,6 +312,7 @@ def test_outsiders_cannot_comment(cast):
     c = clauses_of(a)[0]
     public = Cast(visibility="public", name="Open Streets")
     pa = public.agreement()
+    publish(pa.partnership, "drafts")
     pc = clauses_of(pa)[0]
     # A partner in another partnership can read a public agreement, but is not a party to it.
     response = cast.charity_api.post(f"/agreements/{pa.pk}/clauses/{pc.pk}/comments",

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from joinery.contributions.models import Contribution, ContributionImport
 from tests.api.conftest import BASE, ApiClient
-from tests.conftest import admin_of, make_person
+from tests.conftest import admin_of, make_person, publish
 
 from .conftest import D, NothingWritten, World
 from .test_import import GOOD, csv_bytes
@@ -171,6 +171,8 @@ def test_volunteer_hours_over_the_api_and_names_for_partners_only(api, pw):
                                                             "hours": "3", "date": "2026-03-07"})
     assert r.status_code == 201 and r.json()["volunteer"]["name"] == "Vera Volunteer"
     assert r.json()["sector"] == "citizens" and r.json()["organisation"] is None
+    assert api.get(f"/contributions/{r.json()['id']}").status_code == 404  # the ledger: partners only by default
+    publish(pw.p, "ledger")
     public = api.get(f"/contributions/{r.json()['id']}").json()
     assert public["volunteer"] is None and public["value"] == "60.00"
 

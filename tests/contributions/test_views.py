@@ -17,7 +17,7 @@ from joinery.audit.models import AuditEvent
 from joinery.contributions import services
 from joinery.contributions.models import Contribution, ContributionImport, ValuationRate
 from tests.accounts.html_audit import audit
-from tests.conftest import admin_of, make_person
+from tests.conftest import admin_of, make_person, publish
 
 from .conftest import PDF, D, NothingWritten, pdf_upload
 from .test_import import GOOD, csv_bytes
@@ -97,7 +97,9 @@ def test_evidence_is_served_as_an_attachment_to_those_who_may_see_the_partnershi
 
 def test_evidence_of_a_public_partnership_is_for_partners_only(client, pw):
     c = pw.record(evidence=pdf_upload("invoice.pdf"))
-    client.force_login(make_person())  # a citizen: may read the public ledger, not the receipts
+    client.force_login(make_person())  # a citizen: by default sees neither the ledger nor the receipts
+    assert client.get(url("detail", c.pk)).status_code == 404
+    publish(pw.p, "ledger")  # the ledger published: its lines, still not the receipts
     assert client.get(url("detail", c.pk)).status_code == 200
     assert client.get(url("evidence", c.pk)).status_code == 403
     client.force_login(admin_of(pw.business))
@@ -108,7 +110,8 @@ def test_volunteers_are_named_to_partners_only(client, pw):
     signup = pw.volunteer(pw.task(), name="Vera Volunteer")
     c = services.volunteer_hours_record(actor=admin_of(pw.charity), acting_for=pw.charity, signup=signup, hours=3,
                                         date=D(2026, 3, 7))
-    assert "Vera Volunteer" not in body(client.get(url("list", pw.p.slug)))  # anonymous, public partnership
+    publish(pw.p, "ledger")
+    assert "Vera Volunteer" not in body(client.get(url("list", pw.p.slug)))  # anonymous, published ledger
     assert "A volunteer" in body(client.get(url("detail", c.pk)))
     client.force_login(admin_of(pw.business))
     assert "Vera Volunteer" in body(client.get(url("list", pw.p.slug)))

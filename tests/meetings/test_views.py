@@ -147,7 +147,8 @@ def test_a_non_partner_cannot_schedule_in_a_public_partnership(client, city, cha
     assert "must represent an organisation that is an active partner" in body(client.get(url))
     response = client.post(url, {"title": "Ours", "starts_at": local(at(3, 14)), "ends_at": local(at(3, 15))})
     assert response.status_code == 400 and not ReviewMeeting.objects.exists()
-    assert client.get(reverse("meetings:list", args=[p.slug])).status_code == 200
+    # Meetings are kept among the partners by default (network/visibility.py).
+    assert client.get(reverse("meetings:list", args=[p.slug])).status_code == 403
 
 
 # --- change and cancel -------------------------------------------------------------------------------

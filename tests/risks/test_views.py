@@ -11,7 +11,14 @@ from joinery.audit.models import AuditEvent
 from joinery.risks import services
 from joinery.risks.models import Risk, RiskAppetite, RiskStatus
 from tests.accounts.html_audit import audit
-from tests.conftest import add_role, admin_of, make_organisation, make_partnership, make_person
+from tests.conftest import (
+    add_role,
+    admin_of,
+    make_organisation,
+    make_partnership,
+    make_person,
+    publish,
+)
 
 from .conftest import REASON, make_risk, set_appetite
 
@@ -92,6 +99,9 @@ def test_private_register_is_hidden_from_outsiders(client, partnership, city):
 def test_a_public_register_can_be_read_by_anyone(client, city, charity):
     p = make_partnership(convener=city, partners=[charity], visibility="public")
     r = make_risk(p, city, title="Open risk")
+    assert client.get(reverse("risks:register", args=[p.slug])).status_code == 403  # partners only by default
+    assert client.get(r.get_absolute_url()).status_code == 404
+    publish(p, "risks")
     html = body(client.get(reverse("risks:register", args=[p.slug])))
     assert "Open risk" in html and reverse("risks:create", args=[p.slug]) not in html
     assert client.get(r.get_absolute_url()).status_code == 200

@@ -104,7 +104,7 @@ def ics(request, pk):
 
 @login_required
 def create(request, slug):
-    p = partnership_or_404(request, slug, area="meetings")
+    p = partnership_or_404(request, slug)
     mine = _mine(request, p)
     form = MeetingForm(posted(request)).set_acting_for(mine)
     form.set_reviewed(selectors.reviewable_agreements(partnership=p), selectors.reviewable_programmes(partnership=p))

@@ -60,7 +60,7 @@ def register(request, slug):
 
 @login_required
 def create(request, slug):
-    p = partnership_or_404(request, slug, area="risks")
+    p = partnership_or_404(request, slug)
     partners = selectors.partner_organisations(partnership=p)
     mine = selectors.my_partner_organisations(person=request.user, partnership=p)
     form = RiskForm(posted(request)).set_acting_for(mine)

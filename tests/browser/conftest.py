@@ -182,7 +182,9 @@ class UI:
         same stylesheets, and axe runs there.
         """
         html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.S | re.I)
-        url = page.url
+        # The browser never sends the #fragment, so the route matches the address without it
+        # (else the real page would be fetched, signed out).
+        url = page.url.split("#", 1)[0]
         checker_context = self.browser.new_context(viewport=page.viewport_size)
         try:
             checker = checker_context.new_page()

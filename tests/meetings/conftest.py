@@ -46,11 +46,16 @@ def schedule(partnership, org, *, days: float = 7, title: str = "Quarterly revie
 
 
 def held_today(partnership, org, **kw):
-    """A meeting that started an hour ago (today), so its minutes can be recorded."""
-    starts = timezone.now() - dt.timedelta(hours=1)
+    """A meeting that started up to an hour ago (today) and has ended, so its minutes can be recorded.
+
+    Just after local midnight it starts at midnight and ends half-way to now: a meeting still running
+    would be listed as upcoming, which changes what the list pages show (and how many queries they run)."""
+    now = timezone.now()
+    starts = now - dt.timedelta(hours=1)
     if timezone.localtime(starts).date() != timezone.localdate():
-        starts = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(0, 1)))
-    return schedule(partnership, org, starts_at=starts, ends_at=starts + dt.timedelta(minutes=50), **kw)
+        starts = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(0, 0)))
+    ends = starts + min(dt.timedelta(minutes=50), (now - starts) / 2)
+    return schedule(partnership, org, starts_at=starts, ends_at=ends, **kw)
 
 
 def overdue_task(partnership, org, *, title="Deliver the leaflets", days_late=10):

@@ -100,6 +100,9 @@ def indicator(request, pk):
         "thread": threads.indicator_thread(i, values={p.period.key: p.value for p in page.card.series
                                                       if p.value is not None}),
         "can_report": can_report,
+        # Totals per contributor are part of the results; the ledger lines themselves are shown
+        # only where the ledger is (partners-only by default).
+        "show_ledger_lines": request.user.has_perm("network.see_ledger", p),
     }, status=400 if form.is_bound and form.errors else 200)
 
 

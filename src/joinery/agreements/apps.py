@@ -12,7 +12,11 @@ class AgreementsConfig(AppConfig):
         from joinery.network import services as network_services
         from joinery.organisations import services as organisation_services
 
-        from . import services
+        from joinery.core.backup import register_integrity_check
+
+        from . import selectors, services
+
+        register_integrity_check("agreement_fingerprints", selectors.version_fingerprints)
 
         organisation_services.HANDOVER_HOOKS.append(services.pass_signature_requests_to_successor)
         network_services.DECISION_CLOSED_HOOKS.append(services.apply_review_decision)

@@ -29,7 +29,9 @@ def _print_summary(out, title: str, summary) -> None:
     _ = _cli()._
     out.print(escape(title))
     lines = [
-        (_("Database"), summary.vendor),
+        (_("Database"), summary.vendor if summary.vendor == summary.source_vendor else
+         _("%(here)s (the backup was made on %(there)s)") % {"here": summary.vendor,
+                                                             "there": summary.source_vendor}),
         (_("Tables"), str(summary.tables)),
         (_("Rows"), str(summary.rows)),
         (_("Audit events"), str(summary.audit_events)),

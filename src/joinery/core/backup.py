@@ -187,7 +187,8 @@ class Summary:
     files: int
     seconds: float
     size: int
-    vendor: str
+    vendor: str  # this database's
+    source_vendor: str  # the database the backup was made on
     manifest: dict = field(repr=False, default_factory=dict)
 
 
@@ -196,7 +197,8 @@ def _summary(manifest: dict, seconds: float, size: int) -> Summary:
     counts = manifest["row_counts"]
     return Summary(tables=len(counts), rows=sum(counts.values()), audit_events=audit.get("events", 0),
                    audit_head=audit.get("head_hash", ""), files=len(manifest["media"]), seconds=seconds,
-                   size=size, vendor=manifest["database_vendor"], manifest=manifest)
+                   size=size, vendor=connections[DEFAULT_DB_ALIAS].vendor,
+                   source_vendor=manifest["database_vendor"], manifest=manifest)
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:

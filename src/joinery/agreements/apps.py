@@ -9,10 +9,9 @@ class AgreementsConfig(AppConfig):
 
     def ready(self) -> None:
         # Join in what earlier apps do, without them importing us.
+        from joinery.core.backup import register_integrity_check
         from joinery.network import services as network_services
         from joinery.organisations import services as organisation_services
-
-        from joinery.core.backup import register_integrity_check
 
         from . import selectors, services
 

@@ -329,7 +329,7 @@ def _differences(expected: dict, found: dict) -> list[str]:
 
 
 def target_has_data() -> bool:
-    for table, model in _tables().items():
+    for model in _tables().values():
         if model._meta.label_lower in SEEDED_MODELS:
             continue
         if model._base_manager.exists():

@@ -48,6 +48,8 @@ def cmd_backup(args) -> None:
     """Write the whole database and the uploaded files to one archive."""
     cli = _cli()
     cli._django()
+    from django.db import DatabaseError
+
     from joinery.core.backup import BackupError, backup
 
     out, err = cli._consoles()
@@ -56,6 +58,9 @@ def cmd_backup(args) -> None:
     except BackupError as exc:
         err.print(str(exc), markup=False)
         sys.exit(2)
+    except DatabaseError as exc:
+        err.print(cli._("The database could not be read: %(why)s") % {"why": exc}, markup=False)
+        sys.exit(1)
     _print_summary(out, cli._("Backup written to %(file)s.") % {"file": args.file}, summary)
     if not summary.manifest["integrity"].get("audit_chain", {}).get("verified", True):
         err.print(cli._("Warning: the audit chain does not verify (run `joinery audit verify`); the backup "
@@ -66,6 +71,8 @@ def cmd_restore(args) -> None:
     """Load an archive into this database, all or nothing, and prove the copy is faithful."""
     cli = _cli()
     cli._django()
+    from django.db import DatabaseError
+
     from joinery.core.backup import BackupError, restore
 
     out, err = cli._consoles()
@@ -73,6 +80,10 @@ def cmd_restore(args) -> None:
         summary = restore(args.file, force=args.force)
     except BackupError as exc:
         err.print(str(exc), markup=False)
+        sys.exit(1)
+    except DatabaseError as exc:
+        err.print(cli._("The database refused the restore, so nothing was restored: %(why)s") % {"why": exc},
+                  markup=False)
         sys.exit(1)
     _print_summary(out, cli._("Restored %(file)s: row counts, audit chain head and agreement fingerprints "
                               "match the backup.") % {"file": args.file}, summary)

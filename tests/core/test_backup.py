@@ -231,7 +231,7 @@ def test_sqlite_to_postgresql_and_back(world):
 
 
 def test_a_database_with_data_is_refused_without_force(world):
-    target = world.sqlite("non-empty")
+    target = world.postgres("non-empty")
     target.joinery("restore", world.archive)
     target.python(WRITE)
     before = target.inspect()

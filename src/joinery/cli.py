@@ -710,6 +710,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_evaluation.add_commands(sub)
 
+    from joinery import cli_backup
+
+    cli_backup.add_commands(sub)
+
     p = sub.add_parser("manage", help="run a Django management command (joinery manage help)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

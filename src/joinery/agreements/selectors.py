@@ -447,3 +447,17 @@ def history_events(*, agreement) -> QuerySet:
 def partner_organisations(*, partnership) -> list[Organisation]:
     return [p.organisation for p in partnership.partners.filter(status=PartnerStatus.ACTIVE)
             .select_related("organisation").order_by("organisation__name")]
+
+
+def version_fingerprints() -> dict:
+    """Every frozen version's fingerprint, by id, and the ids whose text no longer matches it
+    (a backup's integrity check: a faithful copy reproduces both)."""
+    from .models import AgreementVersion
+
+    fingerprints, mismatched = {}, []
+    for pk, text, fingerprint in AgreementVersion.objects.order_by("pk").values_list(
+            "pk", "canonical_text", "fingerprint").iterator(chunk_size=500):
+        fingerprints[str(pk)] = fingerprint
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != fingerprint:
+            mismatched.append(pk)
+    return {"versions": fingerprints, "mismatched": mismatched}

@@ -65,3 +65,14 @@ def events(*, limit: int = 50, before_id: int | None = None, object_type: str | 
     if before_id:
         qs = qs.filter(id__lt=before_id)
     return list(qs.order_by("-id")[:limit])
+
+
+def chain_summary() -> dict:
+    """The chain head, the number of events and whether the chain verifies (a backup's check)."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    return {
+        "head_hash": head.last_hash if head else GENESIS_HASH,
+        "head_event_id": head.last_event_id if head else None,
+        "events": AuditEvent.objects.count(),
+        "verified": verify_chain().ok,
+    }

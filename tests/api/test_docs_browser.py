@@ -48,7 +48,13 @@ def test_docs_page_has_no_axe_violations(live_server):
     """axe-core on the docs page, with swagger-ui rendered and one area opened."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import AXE_RUN, AXE_STATIC_PATH, AXE_TAGS, LOAD_SCRIPT, format_violations
+    from tests.browser.conftest import (
+        AXE_RUN,
+        AXE_STATIC_PATH,
+        AXE_TAGS,
+        LOAD_SCRIPT,
+        format_violations,
+    )
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

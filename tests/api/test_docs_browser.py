@@ -38,3 +38,38 @@ def test_docs_page_renders_with_local_assets_and_no_csp_violation(live_server):
             assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.xfail(reason="unfinished: swagger-ui renders its own <main> and <h1>; not yet reconciled",
+                   strict=False)
+@pytest.mark.django_db(transaction=True)
+def test_docs_page_has_no_axe_violations(live_server):
+    """axe-core on the docs page, with swagger-ui rendered and one area opened."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import (
+        AXE_RUN,
+        AXE_STATIC_PATH,
+        AXE_TAGS,
+        LOAD_SCRIPT,
+        format_violations,
+    )
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server.url}/api/v1/docs")
+            page.wait_for_selector(".swagger-ui .info .title", timeout=15000)
+            assert page.locator("main#main-content").count() == 1
+            assert page.locator("h1").count() == 1
+            link = page.locator("a.api-docs-openapi-link")
+            assert link.is_visible() and link.get_attribute("href").endswith("/openapi.json")
+            page.locator(".opblock-tag", has_text="organisations").first.click()
+            page.locator(".opblock").first.wait_for(timeout=15000)
+            page.evaluate(LOAD_SCRIPT, live_server.url + AXE_STATIC_PATH)
+            violations = page.evaluate(AXE_RUN, AXE_TAGS)
+            assert not violations, format_violations(page.url, violations)
+        finally:
+            browser.close()

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
 from joinery.accounts.selectors import person_for_token
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI, Anonymous, TokenAuth, session_auth
@@ -33,9 +32,11 @@ from joinery.api.common import (
     Id,
     IdPath,
     InputSchema,
+    OrgSlug,
     Pagination,
     SlugPath,
     Text,
+    bounded_date,
     organisation_by_slug,
     visible_partnership,
 )
@@ -79,16 +80,8 @@ def _max(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-def _bounded_date(value: dt.date) -> dt.date:
-    if not 1900 <= value.year <= 2999:
-        raise ValueError(_("Give a date between the years 1900 and 2999."))
-    return value
-
-
-#: A date between 1900 and 2999 (reminders are scheduled from it).
-Date = Annotated[dt.date, AfterValidator(_bounded_date)]
-#: An organisation's short name.
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
+#: A date between 1900 and 2999.
+Date = bounded_date(1900, 2999)
 #: Clause text and other long Markdown.
 LongText = Annotated[Text, Field(max_length=100_000)]
 #: A comment, a rationale, a reason.

@@ -25,6 +25,18 @@ MAX_ID = 2**31 - 1
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
 
+class WithJsonSchemaExtra:
+    """Adds keywords to a type's JSON schema (what the server checks, stated for the client)."""
+
+    def __init__(self, **extra: Any) -> None:
+        self.extra = extra
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema.update(self.extra)
+        return schema
+
+
 def _storable_text(value: str) -> str:
     """Refuse text a database cannot store (NUL characters, unpaired surrogates)."""
     if "\x00" in value:
@@ -55,6 +67,33 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=80)]
 #: A row id in a path.
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: An organisation's short name in a body (Organisation.slug: at most 80 characters).
+OrgSlug = Annotated[Text, Field(max_length=80, pattern=SLUG_PATTERN, description="An organisation's short name.")]
+
+_MONTH_DAY = r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_YEARS = {
+    (1900, 2999): r"^(19|2[0-9])[0-9][0-9]",
+    (2000, 2999): r"^2[0-9][0-9][0-9]",
+    (1900, 2200): r"^(19[0-9][0-9]|2[01][0-9][0-9]|2200)",
+}
+
+
+def bounded_date(first: int = 1900, last: int = 2999):
+    """An ISO date (YYYY-MM-DD) whose year is between `first` and `last`; the schema states both."""
+
+    def check(value: dt.date) -> dt.date:
+        if not first <= value.year <= last:
+            raise ValueError(_("Give a date between the years %(first)s and %(last)s.") % {"first": first, "last": last})
+        return value
+
+    return Annotated[dt.date, AfterValidator(check), WithJsonSchemaExtra(
+        pattern=_YEARS[(first, last)] + _MONTH_DAY,
+        description=f"A date, YYYY-MM-DD, in the years {first}–{last}.",
+    )]
+
+
+#: A date between 1900 and 2999.
+Date = bounded_date(1900, 2999)
 
 
 class InputSchema(Schema):

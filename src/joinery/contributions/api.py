@@ -16,16 +16,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
 from joinery.api.common import (
     Id,
     IdPath,
     InputSchema,
+    OrgSlug,
     Pagination,
     SlugPath,
     Text,
+    bounded_date,
     organisation_by_slug,
     visible_partnership,
 )
@@ -47,14 +48,8 @@ def _selectors():
 
 # --- input types ----------------------------------------------------------------------------
 
-def _bounded_date(value: dt.date) -> dt.date:
-    if not 1900 <= value.year <= 2999:
-        raise ValueError(_("Give a date between the years 1900 and 2999."))
-    return value
-
-
-Date = Annotated[dt.date, AfterValidator(_bounded_date)]
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
+#: A date between 1900 and 2999.
+Date = bounded_date(1900, 2999)
 Amount = Annotated[Decimal, Field(max_digits=20, decimal_places=6,
                                   description="A decimal number; at most two decimal places are kept.")]
 Kind = Literal[tuple(ContributionKind.values)]  # type: ignore[valid-type]

@@ -21,6 +21,7 @@ from joinery.api.common import (
     Id,
     IdPath,
     InputSchema,
+    OrgSlug,
     SlugPath,
     Text,
     organisation_by_slug,
@@ -37,7 +38,6 @@ from .ratelimit import client_ip
 
 router = Router(tags=["Citizen feedback"])
 
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
 Scale = Annotated[int, Field(ge=1, le=5)]
 TrendValue = Literal[tuple(Trend.values)]  # type: ignore[valid-type]
 PUBLIC_RESPONSES = {**ERROR_RESPONSES, 429: ErrorOut}

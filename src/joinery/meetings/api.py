@@ -14,7 +14,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
 from joinery.api.common import (
@@ -22,9 +21,11 @@ from joinery.api.common import (
     Id,
     IdPath,
     InputSchema,
+    OrgSlug,
     Pagination,
     SlugPath,
     Text,
+    bounded_date,
     organisation_by_slug,
     visible_partnership,
 )
@@ -38,16 +39,10 @@ from .models import ReviewMeeting
 
 router = Router(tags=["review meetings"])
 
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
 
 
-def _bounded_date(value: dt.date) -> dt.date:
-    if not 2000 <= value.year <= 2999:
-        raise ValueError(_("Give a date between the years 2000 and 2999."))
-    return value
-
-
-Date = Annotated[dt.date, AfterValidator(_bounded_date)]
+#: A date between 2000 and 2999.
+Date = bounded_date(2000, 2999)
 
 
 # --- schemas -------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
 from joinery.api.common import (
@@ -26,9 +25,11 @@ from joinery.api.common import (
     Id,
     IdPath,
     InputSchema,
+    OrgSlug,
     Pagination,
     SlugPath,
     Text,
+    bounded_date,
     organisation_by_slug,
     visible_partnership,
 )
@@ -45,14 +46,8 @@ router = Router(tags=["work programme"])
 
 # --- input types ----------------------------------------------------------------------------
 
-def _bounded_date(value: dt.date) -> dt.date:
-    if not 1900 <= value.year <= 2999:
-        raise ValueError(_("Give a date between the years 1900 and 2999."))
-    return value
-
-
-Date = Annotated[dt.date, AfterValidator(_bounded_date)]
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
+#: A date between 1900 and 2999.
+Date = bounded_date(1900, 2999)
 Title = Annotated[Text, Field(max_length=250)]
 LongText = Annotated[Text, Field(max_length=100_000)]
 NoteText = Annotated[Text, Field(max_length=20_000)]

@@ -13,7 +13,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
 from joinery.accounts.models import Person
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
@@ -21,9 +20,11 @@ from joinery.api.common import (
     Id,
     IdPath,
     InputSchema,
+    OrgSlug,
     Pagination,
     SlugPath,
     Text,
+    bounded_date,
     organisation_by_slug,
     visible_partnership,
 )
@@ -36,21 +37,14 @@ from .models import Risk, RiskStatus
 
 router = Router(tags=["risks"])
 
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
 NoteText = Annotated[Text, Field(max_length=20_000)]
 Scale = Annotated[int, Field(ge=1, le=5)]
 
 
 
 
-def _bounded_date(value: dt.date) -> dt.date:
-    if not 2000 <= value.year <= 2999:
-        raise ValueError(_("Give a date between the years 2000 and 2999."))
-    return value
-
-
 #: A date between 2000 and 2999.
-Date = Annotated[dt.date, AfterValidator(_bounded_date)]
+Date = bounded_date(2000, 2999)
 
 
 # --- schemas -------------------------------------------------------------------------------

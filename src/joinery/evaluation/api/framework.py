@@ -14,7 +14,6 @@ from typing import Annotated
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import AfterValidator
 
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
 from joinery.api.common import (
@@ -22,8 +21,10 @@ from joinery.api.common import (
     Id,
     IdPath,
     InputSchema,
+    OrgSlug,
     SlugPath,
     Text,
+    bounded_date,
     organisation_by_slug,
     visible_partnership,
 )
@@ -48,7 +49,6 @@ from ..services import framework as services
 
 router = Router(tags=["Evaluation"])
 
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
 Title = Annotated[Text, Field(max_length=200)]
 LongText = Annotated[Text, Field(max_length=20_000)]
 Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
@@ -57,13 +57,8 @@ Value = Annotated[Decimal, Field(max_digits=30, decimal_places=10,
 PeriodKey = Annotated[Text, Field(max_length=10, description="A period of the framework: 2025-07, 2025-Q3 or 2025.")]
 
 
-def _bounded_date(value: dt.date) -> dt.date:
-    if not 1900 <= value.year <= 2200:
-        raise ValueError(_("Give a date between the years 1900 and 2200."))
-    return value
-
-
-Date = Annotated[dt.date, AfterValidator(_bounded_date)]
+#: A date between 1900 and 2200.
+Date = bounded_date(1900, 2200)
 
 
 # --- schemas -------------------------------------------------------------------------------

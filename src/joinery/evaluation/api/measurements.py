@@ -19,6 +19,7 @@ from joinery.api.auth import ANYONE, ANYONE_OPENAPI
 from joinery.api.common import (
     IdPath,
     InputSchema,
+    OrgSlug,
     Pagination,
     SlugPath,
     Text,
@@ -37,7 +38,6 @@ from ..services import measurements as services
 
 router = Router(tags=["Evaluation"])
 
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
 Code = Annotated[Text, Field(min_length=1, max_length=60, description="The indicator's code.")]
 PeriodKey = Annotated[Text, Field(min_length=1, max_length=10,
                                   description="A period of the framework: 2025-07, 2025-Q3 or 2025.")]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
-from joinery.api.common import IdPath, InputSchema, SlugPath, Text, organisation_by_slug
+from joinery.api.common import IdPath, InputSchema, OrgSlug, SlugPath, Text, organisation_by_slug
 from joinery.api.errors import ERROR_RESPONSES
 from joinery.core.exceptions import ValidationError
 from joinery.network.api import OrganisationBrief
@@ -29,7 +29,6 @@ from ..services import reporting as services
 
 router = Router(tags=["Evaluation"])
 
-OrgSlug = Annotated[Text, Field(max_length=80, description="An organisation's short name.")]
 SEE = "network.view_partnership_activity"
 Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
 

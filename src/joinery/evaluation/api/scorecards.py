@@ -16,11 +16,18 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from pydantic import AfterValidator
 
 from joinery.agreements.selectors import can_see_agreement
 from joinery.api.auth import ANYONE, ANYONE_OPENAPI
-from joinery.api.common import Id, IdPath, SlugPath, Text, organisation_by_slug, visible_partnership
+from joinery.api.common import (
+    Id,
+    IdPath,
+    SlugPath,
+    Text,
+    bounded_date,
+    organisation_by_slug,
+    visible_partnership,
+)
 from joinery.api.errors import ERROR_RESPONSES
 from joinery.core.exceptions import ValidationError
 from joinery.network.api import OrganisationBrief
@@ -32,13 +39,8 @@ from ..selectors import thread as threads
 router = Router(tags=["Evaluation"])
 
 
-def _bounded_date(value: dt.date) -> dt.date:
-    if not 1900 <= value.year <= 2200:
-        raise ValueError(_("Give a date between the years 1900 and 2200."))
-    return value
-
-
-Date = Annotated[dt.date, AfterValidator(_bounded_date)]
+#: A date between 1900 and 2200.
+Date = bounded_date(1900, 2200)
 
 
 def _num(value) -> str | None:
